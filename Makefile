@@ -1,0 +1,60 @@
+# The README's two commands: `make run` and `make test`. Everything else is what they build on.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup lint format messages compilemessages worker beat clean
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	touch $(STAMP)
+
+setup: $(STAMP) compilemessages
+
+# The .mo files are committed; recompile only where a .po is newer and gettext is installed.
+compilemessages: $(STAMP)
+	@for po in $$(find locale */locale -name '*.po' 2>/dev/null); do \
+	  mo=$${po%.po}.mo; \
+	  if [ ! -f "$$mo" ] || [ "$$po" -nt "$$mo" ]; then \
+	    if command -v msgfmt >/dev/null; then msgfmt --check -o "$$mo" "$$po" && echo "compiled $$mo"; \
+	    else echo "msgfmt not found: install gettext to recompile $$po" >&2; exit 1; fi; \
+	  fi; \
+	done
+
+run: setup
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: setup
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run --noinput
+	$(BIN)/python -m pytest
+
+lint:
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+format:
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Re-extract translatable strings after changing code or templates, then translate locale/vi.
+messages: $(STAMP)
+	$(BIN)/python manage.py makemessages -l vi --no-obsolete --ignore '.venv/*' --ignore 'staticfiles/*'
+	$(BIN)/python manage.py makemessages -d djangojs -l vi --no-obsolete --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'static/vendor/*'
+
+worker: setup
+	$(BIN)/celery -A portal worker --loglevel=INFO
+
+beat: setup
+	$(BIN)/celery -A portal beat --loglevel=INFO
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache db.sqlite3

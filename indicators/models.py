@@ -1,0 +1,148 @@
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from portal.localized import BilingualNameMixin, pick_language
+
+
+class Pillar(models.TextChoices):
+    """The five pillars of the NAP on Women, Peace and Security (Decision 101/QĐ-TTg)."""
+
+    PARTICIPATION = "participation", _("Participation")
+    PROTECTION = "protection", _("Protection")
+    PREVENTION = "prevention", _("Prevention")
+    RELIEF_RECOVERY = "relief_recovery", _("Relief and recovery")
+    INTERNATIONAL_COOPERATION = "international_cooperation", _("International cooperation")
+
+
+class Indicator(BilingualNameMixin, models.Model):
+    class Aggregation(models.TextChoices):
+        COUNT = "count", _("Count (figures add up)")
+        RATIO = "ratio", _("Ratio (numerator and denominator)")
+
+    class Evidence(models.TextChoices):
+        TEXT = "text", _("Official text")
+        PARTIAL = "partial", _("Partly sourced")
+        NEWS = "news summary", _("News summary")
+        OVERVIEW = "overview", _("Public overview")
+        ACTIVITY = "activity", _("Programme activity count")
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name_vi = models.CharField(_("Vietnamese name"), max_length=300)
+    name_en = models.CharField(_("English name"), max_length=300)
+    pillar = models.CharField(_("pillar"), max_length=30, choices=Pillar.choices)
+    unit = models.CharField(_("unit"), max_length=30, help_text=_("e.g. %, persons, cases."))
+    aggregation = models.CharField(
+        _("aggregation"), max_length=10, choices=Aggregation.choices, default=Aggregation.COUNT
+    )
+    by_sex = models.BooleanField(_("disaggregated by sex"), default=False)
+    by_age = models.BooleanField(_("disaggregated by age band"), default=False)
+    by_disability = models.BooleanField(_("disaggregated by disability"), default=False)
+    description = models.TextField(_("definition"), blank=True)
+    source = models.TextField(_("source"), blank=True)
+    evidence = models.CharField(_("evidence"), max_length=20, choices=Evidence.choices, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    def get_absolute_url(self):
+        return reverse("indicators:indicator_detail", kwargs={"code": self.code})
+
+    @property
+    def is_ratio(self) -> bool:
+        return self.aggregation == self.Aggregation.RATIO
+
+    @property
+    def disaggregations(self) -> list[str]:
+        return [
+            name
+            for name, wanted in (
+                ("sex", self.by_sex),
+                ("age", self.by_age),
+                ("disability", self.by_disability),
+            )
+            if wanted
+        ]
+
+
+class Target(models.Model):
+    """A baseline or a target value of an indicator for a year, with where it comes from."""
+
+    class Kind(models.TextChoices):
+        BASELINE = "baseline", _("Baseline")
+        TARGET = "target", _("Target")
+
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="targets", verbose_name=_("indicator")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.TARGET)
+    year = models.PositiveSmallIntegerField(_("year"))
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
+    qualifier = models.CharField(
+        _("qualifier"),
+        max_length=2,
+        blank=True,
+        choices=[(">=", _("at least")), ("<=", _("at most"))],
+        help_text=_("Leave empty for an exact value."),
+    )
+    source = models.TextField(_("source"), blank=True)
+
+    class Meta:
+        verbose_name = _("target or baseline")
+        verbose_name_plural = _("targets and baselines")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "kind", "year"], name="target_unique_year"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(value__gte=0), name="target_value_non_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator.code} {self.get_kind_display()} {self.year}: {self.value}"
+
+
+class Programme(BilingualNameMixin, models.Model):
+    class Frequency(models.TextChoices):
+        QUARTERLY = "quarterly", _("Quarterly")
+        MONTHLY = "monthly", _("Monthly")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_vi = models.CharField(_("Vietnamese name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200)
+    description_vi = models.TextField(_("Vietnamese description"), blank=True)
+    description_en = models.TextField(_("English description"), blank=True)
+    default_pillar = models.CharField(_("default pillar"), max_length=30, choices=Pillar.choices)
+    frequency = models.CharField(
+        _("reporting frequency"),
+        max_length=10,
+        choices=Frequency.choices,
+        default=Frequency.QUARTERLY,
+    )
+    indicators = models.ManyToManyField(
+        Indicator,
+        blank=True,
+        related_name="programmes",
+        verbose_name=_("indicators reported"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("indicators:programme_detail", kwargs={"code": self.code})
+
+    @property
+    def description(self) -> str:
+        return pick_language(self.description_vi, self.description_en)

@@ -1,0 +1,76 @@
+"""Load the starting NAP catalogue (indicators, baselines, targets, programmes) from fixtures.
+
+Used by a data migration, so it takes the model classes rather than importing them.
+"""
+
+import csv
+from decimal import Decimal
+from pathlib import Path
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def _read(name: str) -> list[dict]:
+    with (FIXTURES / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _parse_value(text: str) -> tuple[str, Decimal] | None:
+    text = text.strip()
+    if not text:
+        return None
+    qualifier = ""
+    for prefix in (">=", "<="):
+        if text.startswith(prefix):
+            qualifier, text = prefix, text[len(prefix) :]
+    return qualifier, Decimal(text)
+
+
+def load_catalogue(Indicator, Target, Programme) -> tuple[int, int]:
+    indicators = {}
+    for row in _read("nap_indicators.csv"):
+        disaggregations = set(row["disaggregations"].split())
+        indicator, _ = Indicator.objects.update_or_create(
+            code=row["code"],
+            defaults={
+                "name_vi": row["name_vi"],
+                "name_en": row["name_en"],
+                "pillar": row["pillar"],
+                "unit": row["unit"],
+                "aggregation": row["aggregation"],
+                "by_sex": "sex" in disaggregations,
+                "by_age": "age" in disaggregations,
+                "by_disability": "disability" in disaggregations,
+                "source": row["source"],
+                "evidence": row["evidence"],
+            },
+        )
+        indicators[indicator.code] = indicator
+        values = [("baseline", row["baseline_year"], row["baseline_value"])]
+        values += [("target", "2025", row["target_2025"]), ("target", "2030", row["target_2030"])]
+        for kind, year, text in values:
+            parsed = _parse_value(text)
+            if parsed is None or not year:
+                continue
+            qualifier, value = parsed
+            Target.objects.update_or_create(
+                indicator=indicator,
+                kind=kind,
+                year=int(year),
+                defaults={"value": value, "qualifier": qualifier, "source": row["source"]},
+            )
+    programmes = _read("programmes.csv")
+    for row in programmes:
+        programme, _ = Programme.objects.update_or_create(
+            code=row["code"],
+            defaults={
+                "name_vi": row["name_vi"],
+                "name_en": row["name_en"],
+                "description_vi": row["description_vi"],
+                "description_en": row["description_en"],
+                "default_pillar": row["default_pillar"],
+                "frequency": row["frequency"],
+            },
+        )
+        programme.indicators.set([indicators[code] for code in row["indicators"].split()])
+    return len(indicators), len(programmes)

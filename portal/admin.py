@@ -1,0 +1,97 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import LegacyProvince, Membership, Organisation, Province, User
+
+
+class MembershipInline(admin.StackedInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["organisation"]
+    filter_horizontal = ["scope_provinces", "scope_organisations"]
+
+
+class PortalUserCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "full_name")
+
+
+class PortalUserChangeForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = PortalUserChangeForm
+    add_form = PortalUserCreationForm
+    inlines = [MembershipInline]
+    list_display = ["email", "full_name", "is_active", "is_staff", "last_login"]
+    list_filter = ["is_active", "is_staff", "memberships__role"]
+    search_fields = ["email", "full_name"]
+    ordering = ["email"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Personal info"), {"fields": ("full_name",)}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "full_name", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+
+
+class LegacyProvinceInline(admin.TabularInline):
+    model = LegacyProvince
+    extra = 0
+
+
+@admin.register(Province)
+class ProvinceAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_vi", "name_en", "division_type"]
+    list_filter = ["division_type"]
+    search_fields = ["code", "name_vi", "name_ascii", "name_en", "legacy_provinces__name_vi"]
+    ordering = ["code"]
+    inlines = [LegacyProvinceInline]
+
+
+@admin.register(LegacyProvince)
+class LegacyProvinceAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_vi", "successor"]
+    list_select_related = ["successor"]
+    search_fields = ["code", "name_vi"]
+    ordering = ["code"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "province", "parent", "is_active"]
+    list_filter = ["kind", "is_active", "province"]
+    list_select_related = ["province", "parent"]
+    search_fields = ["name", "short_name"]
+    autocomplete_fields = ["parent"]
+    ordering = ["name"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "organisation"]
+    list_filter = ["role"]
+    list_select_related = ["user", "organisation"]
+    search_fields = ["user__email", "organisation__name"]
+    autocomplete_fields = ["user", "organisation"]
+    filter_horizontal = ["scope_provinces", "scope_organisations"]
+    ordering = ["user__email"]

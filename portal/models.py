@@ -1,0 +1,240 @@
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from portal.localized import BilingualNameMixin, pick_language
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields["is_staff"] = True
+        extra_fields["is_superuser"] = True
+        return self._create_user(email, password, **extra_fields)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in with their e-mail address."""
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    is_staff = models.BooleanField(
+        _("staff status"),
+        default=False,
+        help_text=_("Whether the user can log into the Django admin."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def get_full_name(self):
+        return self.full_name or self.email
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[-1] if self.full_name else self.email
+
+    @cached_property
+    def membership_list(self) -> list["Membership"]:
+        """Active memberships with organisation and review scope, loaded once per user object."""
+        return list(
+            self.memberships.filter(organisation__is_active=True)
+            .select_related("organisation")
+            .prefetch_related("scope_provinces", "scope_organisations")
+        )
+
+    def roles(self) -> set[str]:
+        """The roles this user holds through their memberships (admin for superusers)."""
+        roles = {m.role for m in self.membership_list}
+        if self.is_superuser:
+            roles.add(Membership.Role.ADMIN)
+        return roles
+
+    def organisation_ids(self, role: str) -> set[int]:
+        return {m.organisation_id for m in self.membership_list if m.role == role}
+
+    def review_scope(self) -> tuple[set[int], set[int]]:
+        """(province ids, organisation ids) the user reviews through reviewer memberships."""
+        provinces, organisations = set(), set()
+        for membership in self.membership_list:
+            if membership.role == Membership.Role.REVIEWER:
+                provinces |= {p.pk for p in membership.scope_provinces.all()}
+                organisations |= {o.pk for o in membership.scope_organisations.all()}
+        return provinces, organisations
+
+    @property
+    def is_portal_admin(self) -> bool:
+        return Membership.Role.ADMIN in self.roles()
+
+
+class Province(BilingualNameMixin, models.Model):
+    """A provincial-level unit in force since 1 July 2025 (34 of them)."""
+
+    code = models.CharField(
+        _("code"), max_length=2, unique=True, help_text=_("Statistics office code.")
+    )
+    name_vi = models.CharField(_("Vietnamese name"), max_length=100)
+    short_name_vi = models.CharField(_("short Vietnamese name"), max_length=60)
+    name_ascii = models.CharField(_("ASCII name"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    division_type = models.CharField(
+        _("type"),
+        max_length=60,
+        help_text=_(
+            "As published, e.g. 'tỉnh' or 'thành phố trung ương'. Types change, so it is data."
+        ),
+    )
+    source = models.CharField(_("source"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("province")
+        verbose_name_plural = _("provinces")
+
+    def __str__(self):
+        return f"{self.code} {self.short_name}"
+
+    @property
+    def short_name(self) -> str:
+        return pick_language(self.short_name_vi, self.name_ascii)
+
+
+class LegacyProvince(models.Model):
+    """One of the 63 provinces in force before 1 July 2025, and the unit it was merged into."""
+
+    code = models.CharField(_("code"), max_length=2, unique=True)
+    name_vi = models.CharField(_("Vietnamese name"), max_length=100)
+    successor = models.ForeignKey(
+        Province,
+        on_delete=models.PROTECT,
+        related_name="legacy_provinces",
+        verbose_name=_("merged into"),
+    )
+
+    class Meta:
+        verbose_name = _("pre-2025 province")
+        verbose_name_plural = _("pre-2025 provinces")
+
+    def __str__(self):
+        return f"{self.code} {self.name_vi}"
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        VWU_CENTRAL = "vwu_central", _("VWU central")
+        VWU_PROVINCIAL = "vwu_provincial", _("VWU provincial chapter")
+        VWU_COMMUNE = "vwu_commune", _("VWU commune chapter")
+        CSO = "cso", _("Civil-society organisation")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    short_name = models.CharField(_("short name"), max_length=60, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    province = models.ForeignKey(
+        Province,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organisations",
+        verbose_name=_("province"),
+        help_text=_("Leave empty for national bodies."),
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent organisation"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    """A user's role in an organisation; a reviewer's scope is provinces and organisations."""
+
+    class Role(models.TextChoices):
+        REPORTER = "reporter", _("Reporter")
+        REVIEWER = "reviewer", _("Reviewer")
+        ADMIN = "admin", _("Administrator")
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        verbose_name=_("organisation"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    scope_provinces = models.ManyToManyField(
+        Province,
+        blank=True,
+        related_name="+",
+        verbose_name=_("provinces reviewed"),
+        help_text=_("Reviewers only: reports located in these provinces."),
+    )
+    scope_organisations = models.ManyToManyField(
+        Organisation,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisations reviewed"),
+        help_text=_("Reviewers only: reports filed by these organisations."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role"], name="membership_unique_role"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.organisation}"

@@ -1,0 +1,272 @@
+"""Demo reports: plausible figures in every state, the same rows for the same seed.
+
+Rows are written with bulk inserts in batches, so that 100,000 reports load in minutes; they
+bypass the services on purpose (history included) because they describe a past that the demo
+pretends happened.
+"""
+
+import datetime
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from indicators.models import Indicator, Programme
+from portal.demo import demo_email
+from portal.models import Membership, Organisation, Province, User
+from reports.disaggregation import categories
+from reports.models import ActivityReport, Figure, ReportEvent, ReportingPeriod, ReportPillar
+
+BATCH_REPORTS = 2000  # ~40,000 figure rows per batch: bounded memory, few round trips
+STATES = [("approved", 55), ("submitted", 20), ("returned", 10), ("draft", 15)]
+RETURN_COMMENTS = [
+    "Số liệu theo giới tính chưa khớp với tổng, đề nghị kiểm tra lại.",
+    "Đề nghị bổ sung mô tả hoạt động tại xã.",
+    "Please check the counselling figures against the register.",
+]
+NARRATIVES = [
+    "Tổ chức sinh hoạt chuyên đề và tư vấn tại cộng đồng; phối hợp với công an xã.",
+    "Duy trì mô hình, tập huấn cho thành viên tổ và tổ chức truyền thông.",
+    "Outreach sessions in villages, referral of cases to district services.",
+]
+UNIT_RANGES = {"persons": (5, 120), "cases": (3, 60), "sessions": (5, 150), "count": (1, 12)}
+
+
+@dataclass(frozen=True)
+class Slot:
+    organisation: Organisation
+    programme: Programme
+    period: ReportingPeriod
+
+
+def _split(rng: random.Random, total: int, parts: int) -> list[int]:
+    cuts = sorted(rng.randint(0, total) for _ in range(parts - 1))
+    bounds = [0, *cuts, total]
+    return [bounds[i + 1] - bounds[i] for i in range(parts)]
+
+
+def _figures(rng: random.Random, report: ActivityReport, indicators: list[Indicator], complete: bool):
+    rows = []
+    for indicator in indicators:
+        if not complete and rng.random() < 0.3:
+            continue
+        if rng.random() < 0.05:
+            rows.append(Figure(report=report, indicator=indicator, not_applicable=True))
+            continue
+        if indicator.is_ratio:
+            denominator = rng.randint(5, 200)
+            numerator = rng.randint(denominator // 3, denominator)
+            rows.append(
+                Figure(report=report, indicator=indicator, numerator=numerator, denominator=denominator)
+            )
+            continue
+        low, high = UNIT_RANGES.get(indicator.unit, (1, 80))
+        total = rng.randint(low, high)
+        rows.append(Figure(report=report, indicator=indicator, value=total))
+        for dimension in indicator.disaggregations:
+            cells = categories(dimension)
+            for (category, _label), value in zip(cells, _split(rng, total, len(cells)), strict=True):
+                rows.append(
+                    Figure(
+                        report=report,
+                        indicator=indicator,
+                        dimension=dimension,
+                        category=category,
+                        value=value,
+                    )
+                )
+    return rows
+
+
+def _extra_organisations(count: int) -> list[Organisation]:
+    """Commune chapters that give a large demo enough distinct reporting organisations."""
+    parents = list(
+        Organisation.objects.filter(kind=Organisation.Kind.VWU_PROVINCIAL).order_by("name")
+    )
+    existing = set(
+        Organisation.objects.filter(name__startswith="Chi hội Phụ nữ xã Demo ").values_list(
+            "name", flat=True
+        )
+    )
+    new = []
+    for number in range(1, count + 1):
+        name = f"Chi hội Phụ nữ xã Demo {number:05d}"
+        parent = parents[number % len(parents)]
+        if name not in existing:
+            new.append(
+                Organisation(
+                    name=name,
+                    short_name=f"Demo {number:05d}",
+                    kind=Organisation.Kind.VWU_COMMUNE,
+                    province_id=parent.province_id,
+                    parent=parent,
+                )
+            )
+    Organisation.objects.bulk_create(new, batch_size=1000)
+    return list(
+        Organisation.objects.filter(name__startswith="Chi hội Phụ nữ xã Demo ").order_by("name")[:count]
+    )
+
+
+def _slots(count: int, rng: random.Random, today: datetime.date) -> list[Slot]:
+    programmes = list(Programme.objects.filter(is_active=True).order_by("code"))
+    periods = {
+        kind: list(
+            ReportingPeriod.objects.filter(kind=kind, start_date__lte=today).order_by("start_date")
+        )
+        for kind in (ReportingPeriod.Kind.QUARTER, ReportingPeriod.Kind.MONTH)
+    }
+    organisations = list(
+        Organisation.objects.exclude(name__startswith="Chi hội Phụ nữ xã Demo ")
+        .filter(memberships__role=Membership.Role.REPORTER)
+        .distinct()
+        .order_by("name")
+    )
+    per_org = sum(
+        len(periods["month" if p.frequency == "monthly" else "quarter"]) for p in programmes
+    )
+    if count > len(organisations) * per_org:
+        needed = -(-(count - len(organisations) * per_org) // per_org)
+        organisations += _extra_organisations(needed)
+    slots = [
+        Slot(organisation, programme, period)
+        for organisation in organisations
+        for programme in programmes
+        for period in periods["month" if programme.frequency == "monthly" else "quarter"]
+    ]
+    rng.shuffle(slots)
+    return slots[:count]
+
+
+def _reporter_for(organisation: Organisation, fallbacks: dict[int, User], default: User) -> User:
+    return fallbacks.get(organisation.pk) or fallbacks.get(organisation.parent_id) or default
+
+
+def _at(day: datetime.date, rng: random.Random) -> datetime.datetime:
+    moment = datetime.datetime.combine(day, datetime.time(8)) + datetime.timedelta(
+        minutes=rng.randint(0, 9 * 60)
+    )
+    return timezone.make_aware(moment)
+
+
+def _batches(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def seed_reports(count: int, *, seed: int, today: datetime.date | None = None) -> int:
+    """Create up to `count` demo reports (fewer if some already exist). Returns how many were new."""
+    if count <= 0:
+        return 0
+    today = today or datetime.date(2026, 11, 1)
+    rng = random.Random(seed)
+    slots = _slots(count, rng, today)
+    existing = set(
+        ActivityReport.objects.values_list("organisation_id", "programme_id", "period_id")
+    )
+    reporters = {
+        m.organisation_id: m.user
+        for m in Membership.objects.filter(role=Membership.Role.REPORTER).select_related("user")
+    }
+    admin = User.objects.get(email=demo_email("admin"))
+    reviewers = list(
+        Membership.objects.filter(role=Membership.Role.REVIEWER)
+        .select_related("user")
+        .prefetch_related("scope_provinces", "scope_organisations")
+        .order_by("user__email")
+    )
+    indicators = {
+        p.pk: list(p.indicators.order_by("code")) for p in Programme.objects.prefetch_related("indicators")
+    }
+    provinces = list(Province.objects.order_by("code").values_list("pk", flat=True))
+    weights = [w for _s, w in STATES]
+    states = [s for s, _w in STATES]
+    created = 0
+    for batch in _batches(slots, BATCH_REPORTS):
+        draws = [(slot, random.Random(rng.random())) for slot in batch]
+        fresh = [
+            (slot, r)
+            for slot, r in draws
+            if (slot.organisation.pk, slot.programme.pk, slot.period.pk) not in existing
+        ]
+        if not fresh:
+            continue
+        with transaction.atomic():
+            reports, plans = [], []
+            for slot, r in fresh:
+                state = r.choices(states, weights)[0]
+                author = _reporter_for(slot.organisation, reporters, admin)
+                created_at = _at(slot.period.end_date - datetime.timedelta(days=r.randint(0, 20)), r)
+                submitted_at = created_at + datetime.timedelta(days=r.randint(1, 25), hours=2)
+                reviewed_at = submitted_at + datetime.timedelta(days=r.randint(1, 10), hours=1)
+                in_scope = [
+                    m.user
+                    for m in reviewers
+                    if slot.organisation.province_id in {p.pk for p in m.scope_provinces.all()}
+                    or slot.organisation.pk in {o.pk for o in m.scope_organisations.all()}
+                ]
+                reviewer = in_scope[0] if in_scope else admin
+                report = ActivityReport(
+                    organisation=slot.organisation,
+                    programme=slot.programme,
+                    period=slot.period,
+                    province_id=slot.organisation.province_id or r.choice(provinces),
+                    title=f"{slot.programme.name_vi} · {slot.period.label}",
+                    narrative=r.choice(NARRATIVES),
+                    status=state,
+                    version={"draft": 2, "submitted": 3, "returned": 4, "approved": 4}[state],
+                    created_by=author,
+                    created_at=created_at,
+                    updated_at={"draft": created_at, "submitted": submitted_at}.get(
+                        state, reviewed_at
+                    ),
+                    submitted_by=author if state != "draft" else None,
+                    submitted_at=submitted_at if state != "draft" else None,
+                    reviewed_by=reviewer if state in {"approved", "returned"} else None,
+                    reviewed_at=reviewed_at if state in {"approved", "returned"} else None,
+                )
+                reports.append(report)
+                plans.append((r, state, author, reviewer, created_at, submitted_at, reviewed_at))
+            ActivityReport.objects.bulk_create(reports, batch_size=1000)
+            pillars, figures, events = [], [], []
+            for report, (r, state, author, reviewer, created_at, submitted_at, reviewed_at) in zip(
+                reports, plans, strict=True
+            ):
+                pillars.append(ReportPillar(report=report, pillar=report.programme.default_pillar))
+                if r.random() < 0.3:
+                    extra = r.choice(["participation", "prevention", "protection", "relief_recovery"])
+                    if extra != report.programme.default_pillar:
+                        pillars.append(ReportPillar(report=report, pillar=extra))
+                figures += _figures(r, report, indicators[report.programme_id], state != "draft")
+                events.append(_event(report, author, "created", "", "draft", created_at))
+                if state == "draft":
+                    continue
+                events.append(_event(report, author, "submitted", "draft", "submitted", submitted_at))
+                if state == "approved":
+                    events.append(_event(report, reviewer, "approved", "submitted", "approved", reviewed_at))
+                elif state == "returned":
+                    events.append(
+                        _event(
+                            report, reviewer, "returned", "submitted", "returned", reviewed_at,
+                            r.choice(RETURN_COMMENTS),
+                        )
+                    )
+            ReportPillar.objects.bulk_create(pillars, batch_size=5000)
+            Figure.objects.bulk_create(figures, batch_size=5000)
+            ReportEvent.objects.bulk_create(events, batch_size=5000)
+        created += len(reports)
+    return created
+
+
+def _event(report, actor, kind, from_status, to_status, at, text=""):
+    return ReportEvent(
+        report=report,
+        actor=actor,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        text=text,
+        created_at=at,
+    )

@@ -1,0 +1,178 @@
+"""Figures of a report: how they are laid out, checked and stored.
+
+Input for one indicator is a `FigureInput`. Errors are dicts keyed by form field names, so the form
+and the service report the same problem next to the same field.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from indicators.models import Indicator
+from reports.disaggregation import DIMENSIONS, TOTAL, categories
+from reports.models import ActivityReport, Figure
+
+MAX_FIGURE = 10_000_000  # far above any real quarterly count; catches typing slips
+
+
+@dataclass
+class FigureInput:
+    not_applicable: bool = False
+    total: int | None = None
+    numerator: int | None = None
+    denominator: int | None = None
+    cells: dict[tuple[str, str], int | None] = field(default_factory=dict)
+
+    def is_empty(self) -> bool:
+        values = [self.total, self.numerator, self.denominator, *self.cells.values()]
+        return not self.not_applicable and all(v is None for v in values)
+
+
+def field_name(indicator: Indicator, part: str, category: str = "") -> str:
+    """Form field name: `<code>__total`, `__num`, `__den`, `__na` or `<code>__sex__female`."""
+    return f"{indicator.code}__{part}__{category}" if category else f"{indicator.code}__{part}"
+
+
+def dimension_layout(indicator: Indicator) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """(dimension key, label, categories) for each disaggregation the indicator asks for."""
+    return [(key, DIMENSIONS[key][0], categories(key)) for key in indicator.disaggregations]
+
+
+def _add(errors: dict, name: str, message: str) -> None:
+    errors.setdefault(name, []).append(message)
+
+
+def check_values(indicators: Iterable[Indicator], inputs: dict[int, FigureInput]) -> dict:
+    """Rules that hold for every save, drafts included: whole, non-negative, sane, num <= den."""
+    errors: dict[str, list[str]] = {}
+    for indicator in indicators:
+        data = inputs.get(indicator.pk)
+        if data is None:
+            continue
+        named = [
+            (field_name(indicator, "total"), data.total),
+            (field_name(indicator, "num"), data.numerator),
+            (field_name(indicator, "den"), data.denominator),
+        ] + [(field_name(indicator, dim, cat), v) for (dim, cat), v in data.cells.items()]
+        for name, value in named:
+            if value is None:
+                continue
+            if not isinstance(value, int) or isinstance(value, bool):
+                _add(errors, name, _("Enter a whole number."))
+            elif value < 0:
+                _add(errors, name, _("A figure cannot be negative."))
+            elif value > MAX_FIGURE:
+                _add(
+                    errors,
+                    name,
+                    _("This is more than %(max)s: check the figure.") % {"max": f"{MAX_FIGURE:,}"},
+                )
+        if (
+            isinstance(data.numerator, int)
+            and isinstance(data.denominator, int)
+            and data.numerator > data.denominator
+        ):
+            _add(
+                errors,
+                field_name(indicator, "num"),
+                _("The numerator cannot be larger than the denominator."),
+            )
+        if data.not_applicable and any(value is not None for _name, value in named):
+            _add(
+                errors,
+                field_name(indicator, "na"),
+                _("Leave the figures empty when the indicator does not apply."),
+            )
+    return errors
+
+
+def check_complete(indicators: Iterable[Indicator], inputs: dict[int, FigureInput]) -> dict:
+    """Rules for submission: every indicator answered, and the cells add up to the total."""
+    errors: dict[str, list[str]] = {}
+    for indicator in indicators:
+        data = inputs.get(indicator.pk) or FigureInput()
+        if data.not_applicable:
+            continue
+        if indicator.is_ratio:
+            for part, value in (("num", data.numerator), ("den", data.denominator)):
+                if value is None:
+                    _add(
+                        errors,
+                        field_name(indicator, part),
+                        _("Enter a figure, or tick “not applicable”."),
+                    )
+            continue
+        if data.total is None:
+            _add(
+                errors,
+                field_name(indicator, "total"),
+                _("Enter a figure, or tick “not applicable”."),
+            )
+            continue
+        for dimension, label, cells in dimension_layout(indicator):
+            cell_sum = sum(data.cells.get((dimension, cat)) or 0 for cat, _label in cells)
+            if cell_sum != data.total:
+                _add(
+                    errors,
+                    field_name(indicator, dimension, cells[0][0]),
+                    _(
+                        "The %(dimension)s cells add up to %(sum)s, not to the total %(total)s. "
+                        "Use “not recorded” where the detail is unknown."
+                    )
+                    % {"dimension": str(label).lower(), "sum": cell_sum, "total": data.total},
+                )
+    return errors
+
+
+def inputs_from_figures(figures: Iterable[Figure]) -> dict[int, FigureInput]:
+    inputs: dict[int, FigureInput] = {}
+    for figure in figures:
+        data = inputs.setdefault(figure.indicator_id, FigureInput())
+        if figure.dimension == TOTAL:
+            data.not_applicable = figure.not_applicable
+            data.total = figure.value
+            data.numerator = figure.numerator
+            data.denominator = figure.denominator
+        else:
+            data.cells[(figure.dimension, figure.category)] = figure.value
+    return inputs
+
+
+def figures_from_inputs(
+    report: ActivityReport, indicators: Iterable[Indicator], inputs: dict[int, FigureInput]
+) -> list[Figure]:
+    """Rows to store for the inputs: a total row per answered indicator plus its filled cells."""
+    rows = []
+    for indicator in indicators:
+        data = inputs.get(indicator.pk)
+        if data is None or data.is_empty():
+            continue
+        rows.append(
+            Figure(
+                report=report,
+                indicator=indicator,
+                dimension=TOTAL,
+                category="",
+                value=None if indicator.is_ratio else data.total,
+                numerator=data.numerator if indicator.is_ratio else None,
+                denominator=data.denominator if indicator.is_ratio else None,
+                not_applicable=data.not_applicable,
+            )
+        )
+        if data.not_applicable or indicator.is_ratio:
+            continue
+        for dimension, _label, cells in dimension_layout(indicator):
+            for category, _cat_label in cells:
+                value = data.cells.get((dimension, category))
+                if value is not None:
+                    rows.append(
+                        Figure(
+                            report=report,
+                            indicator=indicator,
+                            dimension=dimension,
+                            category=category,
+                            value=value,
+                        )
+                    )
+    return rows

@@ -1,0 +1,251 @@
+"""Validation only: the services decide what is allowed."""
+
+import re
+
+import django_filters
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from indicators.models import Indicator, Pillar, Programme
+from portal.models import Organisation, Province
+from reports.figures import FigureInput, dimension_layout, field_name
+from reports.models import ActivityReport, ReportingPeriod
+from reports.services import ReportContent
+
+# 1234, 1.234, 1 234 (also with a no-break space) and 1,234: digit groups of three.
+GROUPED = re.compile(r"^\d{1,3}(?:([.,\s\u00a0\u202f])\d{3})(?:\1\d{3})*$")
+
+
+def parse_whole_number(text: str) -> int:
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    if GROUPED.match(text):
+        return int(re.sub(r"\D", "", text))
+    if text.startswith("-") and parse_whole_number(text[1:]) >= 0:
+        raise forms.ValidationError(_("A figure cannot be negative."), code="negative")
+    raise forms.ValidationError(
+        _("Enter a whole number, like 1234 or 1.234."), code="invalid_number"
+    )
+
+
+class WholeNumberField(forms.CharField):
+    """A whole, non-negative number typed the Vietnamese way (1.234 or 1 234) or plainly."""
+
+    widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        return parse_whole_number(value)
+
+    def prepare_value(self, value):
+        return "" if value is None else value
+
+
+class ReportCreateForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.none(), empty_label=None
+    )
+    programme = forms.ModelChoiceField(
+        label=_("Programme"), queryset=Programme.objects.filter(is_active=True).order_by("code")
+    )
+    period = forms.ModelChoiceField(label=_("Period"), queryset=ReportingPeriod.objects.none())
+    province = forms.ModelChoiceField(
+        label=_("Province"),
+        queryset=Province.objects.order_by("code"),
+        required=False,
+        help_text=_("Only for national organisations: where the activities took place."),
+    )
+
+    def __init__(self, *args, organisations, periods, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+        self.fields["period"].queryset = periods
+
+
+class ReportForm(forms.Form):
+    """The report's text, location, pillars and figures, built from the programme's indicators."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    narrative = forms.CharField(
+        label=_("What was done"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=ActivityReport._meta.get_field("narrative").help_text,
+    )
+    province = forms.ModelChoiceField(
+        label=_("Province"), queryset=Province.objects.order_by("code")
+    )
+    commune = forms.CharField(label=_("Commune (optional)"), max_length=120, required=False)
+    pillars = forms.MultipleChoiceField(
+        label=_("Other NAP pillars this work serves"),
+        choices=Pillar.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, report: ActivityReport, indicators: list[Indicator], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.report = report
+        self.indicators = indicators
+        default = report.programme.default_pillar
+        self.fields["pillars"].choices = [c for c in Pillar.choices if c[0] != default]
+        for indicator in indicators:
+            self.fields[field_name(indicator, "na")] = forms.BooleanField(
+                label=_("Not applicable"), required=False
+            )
+            if indicator.is_ratio:
+                self.fields[field_name(indicator, "num")] = WholeNumberField(label=_("Numerator"))
+                self.fields[field_name(indicator, "den")] = WholeNumberField(label=_("Denominator"))
+                continue
+            self.fields[field_name(indicator, "total")] = WholeNumberField(label=_("Total"))
+            for dimension, _label, cells in dimension_layout(indicator):
+                for category, category_label in cells:
+                    self.fields[field_name(indicator, dimension, category)] = WholeNumberField(
+                        label=category_label
+                    )
+
+    @staticmethod
+    def initial_for(
+        report: ActivityReport, pillars: list[str], inputs: dict[int, FigureInput], indicators
+    ):
+        initial = {
+            "title": report.title,
+            "narrative": report.narrative,
+            "province": report.province_id,
+            "commune": report.commune,
+            "pillars": [p for p in pillars if p != report.programme.default_pillar],
+            "version": report.version,
+        }
+        for indicator in indicators:
+            data = inputs.get(indicator.pk)
+            if data is None:
+                continue
+            initial[field_name(indicator, "na")] = data.not_applicable
+            initial[field_name(indicator, "total")] = data.total
+            initial[field_name(indicator, "num")] = data.numerator
+            initial[field_name(indicator, "den")] = data.denominator
+            for (dimension, category), value in data.cells.items():
+                initial[field_name(indicator, dimension, category)] = value
+        return initial
+
+    def figure_inputs(self) -> dict[int, FigureInput]:
+        data = self.cleaned_data
+        inputs = {}
+        for indicator in self.indicators:
+            cells = {
+                (dimension, category): data.get(field_name(indicator, dimension, category))
+                for dimension, _label, cells in dimension_layout(indicator)
+                for category, _c in cells
+            }
+            inputs[indicator.pk] = FigureInput(
+                not_applicable=bool(data.get(field_name(indicator, "na"))),
+                total=data.get(field_name(indicator, "total")),
+                numerator=data.get(field_name(indicator, "num")),
+                denominator=data.get(field_name(indicator, "den")),
+                cells=cells,
+            )
+        return inputs
+
+    def content(self) -> ReportContent:
+        data = self.cleaned_data
+        return ReportContent(
+            title=data["title"],
+            narrative=data["narrative"],
+            commune=data["commune"],
+            province_id=data["province"].pk,
+            pillars=list(data["pillars"]),
+            figures=self.figure_inputs(),
+        )
+
+    def indicator_sections(self):
+        """Indicators grouped by pillar, each with its bound fields, for the template."""
+        sections: dict[str, dict] = {}
+        for indicator in self.indicators:
+            section = sections.setdefault(
+                indicator.pillar, {"label": indicator.get_pillar_display(), "indicators": []}
+            )
+            dimensions = [
+                {
+                    "key": dimension,
+                    "label": label,
+                    "fields": [self[field_name(indicator, dimension, c)] for c, _l in cells],
+                }
+                for dimension, label, cells in dimension_layout(indicator)
+            ]
+            section["indicators"].append(
+                {
+                    "indicator": indicator,
+                    "na": self[field_name(indicator, "na")],
+                    "total": None if indicator.is_ratio else self[field_name(indicator, "total")],
+                    "numerator": self[field_name(indicator, "num")] if indicator.is_ratio else None,
+                    "denominator": self[field_name(indicator, "den")]
+                    if indicator.is_ratio
+                    else None,
+                    "dimensions": [] if indicator.is_ratio else dimensions,
+                }
+            )
+        return list(sections.values())
+
+
+class DecisionForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when you return a report: say what to correct."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for reopening"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(
+        label=_("Evidence file"),
+        help_text=_(
+            "PDF, image or office document, 10 MB at most. No documents that identify a survivor."
+        ),
+    )
+
+
+def started_periods():
+    return ReportingPeriod.objects.filter(start_date__lte=timezone.localdate()).order_by(
+        "-start_date", "kind"
+    )
+
+
+class ReportFilter(django_filters.FilterSet):
+    period = django_filters.ModelChoiceFilter(
+        label=_("Period"), queryset=lambda request: started_periods()
+    )
+    programme = django_filters.ModelChoiceFilter(
+        label=_("Programme"), queryset=Programme.objects.order_by("code")
+    )
+    pillar = django_filters.ChoiceFilter(
+        label=_("Pillar"), choices=Pillar.choices, field_name="pillar_tags__pillar", distinct=False
+    )
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=ActivityReport.Status.choices)
+    province = django_filters.ModelChoiceFilter(
+        label=_("Province"), queryset=Province.objects.order_by("code")
+    )
+
+    class Meta:
+        model = ActivityReport
+        fields = ["period", "programme", "pillar", "status", "province"]

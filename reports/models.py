@@ -1,0 +1,349 @@
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from indicators.models import Indicator, Pillar, Programme
+from portal.models import Organisation, Province
+from reports.disaggregation import DIMENSION_CHOICES, TOTAL
+from reports.periods import default_deadline, period_dates
+
+
+class ReportingPeriod(models.Model):
+    """A quarter or a month that reports cover, with its submission deadline."""
+
+    class Kind(models.TextChoices):
+        QUARTER = "quarter", _("Quarter")
+        MONTH = "month", _("Month")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    number = models.PositiveSmallIntegerField(_("quarter or month number"))
+    start_date = models.DateField(_("first day"))
+    end_date = models.DateField(_("last day"))
+    deadline_date = models.DateField(_("submission deadline"))
+    is_locked = models.BooleanField(
+        _("locked"), default=False, help_text=_("No report can be submitted for a locked period.")
+    )
+    locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("locked by"),
+    )
+
+    class Meta:
+        verbose_name = _("reporting period")
+        verbose_name_plural = _("reporting periods")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "year", "number"], name="period_unique"),
+            models.CheckConstraint(
+                condition=(Q(kind="quarter", number__gte=1, number__lte=4))
+                | Q(kind="month", number__gte=1, number__lte=12),
+                name="period_number_in_range",
+            ),
+            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="period_dates"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def code(self) -> str:
+        if self.kind == self.Kind.QUARTER:
+            return f"{self.year}-Q{self.number}"
+        return f"{self.year}-{self.number:02d}"
+
+    @property
+    def label(self) -> str:
+        if self.kind == self.Kind.QUARTER:
+            return _("Q%(number)s/%(year)s") % {"number": self.number, "year": self.year}
+        return _("%(number)02d/%(year)s") % {"number": self.number, "year": self.year}
+
+    @classmethod
+    def build(cls, kind: str, year: int, number: int) -> "ReportingPeriod":
+        start, end = period_dates(kind, year, number)
+        return cls(
+            kind=kind,
+            year=year,
+            number=number,
+            start_date=start,
+            end_date=end,
+            deadline_date=default_deadline(end),
+        )
+
+    def has_started(self, today: datetime.date | None = None) -> bool:
+        return self.start_date <= (today or timezone.localdate())
+
+
+class ActivityReport(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        RETURNED = "returned", _("Returned for correction")
+        APPROVED = "approved", _("Approved")
+
+    EDITABLE = (Status.DRAFT, Status.RETURNED)
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="reports",
+        verbose_name=_("organisation"),
+    )
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="reports", verbose_name=_("programme")
+    )
+    period = models.ForeignKey(
+        ReportingPeriod, on_delete=models.PROTECT, related_name="reports", verbose_name=_("period")
+    )
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="reports", verbose_name=_("province")
+    )
+    commune = models.CharField(_("commune"), max_length=120, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    narrative = models.TextField(
+        _("what was done"),
+        blank=True,
+        help_text=_(
+            "Describe activities, not people: never write a survivor's name, birth date, phone, "
+            "address or case number."
+        ),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("activity report")
+        verbose_name_plural = _("activity reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "programme", "period"],
+                name="report_one_per_org_programme_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "submitted", "returned", "approved"]),
+                name="report_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["organisation", "status", "-updated_at"], name="report_org_status"
+            ),
+            models.Index(fields=["status", "submitted_at"], name="report_queue"),
+            models.Index(
+                fields=["province", "status", "submitted_at"], name="report_province_queue"
+            ),
+            models.Index(fields=["-updated_at"], name="report_recent"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("reports:detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in self.EDITABLE
+
+    @property
+    def is_late(self) -> bool:
+        if self.submitted_at is None:
+            return timezone.localdate() > self.period.deadline_date
+        return timezone.localdate(self.submitted_at) > self.period.deadline_date
+
+
+class ReportPillar(models.Model):
+    """A NAP pillar a report is tagged with (the programme's default plus optional others)."""
+
+    report = models.ForeignKey(ActivityReport, on_delete=models.CASCADE, related_name="pillar_tags")
+    pillar = models.CharField(_("pillar"), max_length=30, choices=Pillar.choices)
+
+    class Meta:
+        verbose_name = _("report pillar")
+        verbose_name_plural = _("report pillars")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "pillar"], name="report_pillar_unique"),
+        ]
+        indexes = [models.Index(fields=["pillar", "report"], name="report_pillar_lookup")]
+
+    def __str__(self):
+        return self.get_pillar_display()
+
+
+class Figure(models.Model):
+    """One cell of an indicator's figures in a report: the total, or one disaggregation cell.
+
+    Counts carry `value`; ratio indicators carry `numerator` and `denominator` on the total row.
+    `not_applicable` on the total row says the indicator does not apply to this report.
+    """
+
+    report = models.ForeignKey(ActivityReport, on_delete=models.CASCADE, related_name="figures")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="figures")
+    dimension = models.CharField(
+        _("dimension"), max_length=12, choices=DIMENSION_CHOICES, default=TOTAL
+    )
+    category = models.CharField(_("category"), max_length=12, blank=True)
+    value = models.PositiveBigIntegerField(_("value"), null=True, blank=True)
+    numerator = models.PositiveBigIntegerField(_("numerator"), null=True, blank=True)
+    denominator = models.PositiveBigIntegerField(_("denominator"), null=True, blank=True)
+    not_applicable = models.BooleanField(_("not applicable"), default=False)
+
+    class Meta:
+        verbose_name = _("figure")
+        verbose_name_plural = _("figures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "indicator", "dimension", "category"], name="figure_unique_cell"
+            ),
+            models.CheckConstraint(
+                condition=Q(numerator__isnull=True)
+                | Q(denominator__isnull=True)
+                | Q(numerator__lte=F("denominator")),
+                name="figure_numerator_within_denominator",
+            ),
+            models.CheckConstraint(
+                condition=Q(dimension="total", category="")
+                | (~Q(dimension="total") & ~Q(category="")),
+                name="figure_category_matches_dimension",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator_id} {self.dimension} {self.category}"
+
+
+class ReportEvent(models.Model):
+    """A transition or comment in a report's life. The history of a report is read from here."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        EDITED = "edited", _("Edited")
+        SUBMITTED = "submitted", _("Submitted")
+        WITHDRAWN = "withdrawn", _("Withdrawn to draft")
+        RETURNED = "returned", _("Returned for correction")
+        APPROVED = "approved", _("Approved")
+        REOPENED = "reopened", _("Reopened")
+
+    report = models.ForeignKey(ActivityReport, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    kind = models.CharField(_("event"), max_length=12, choices=Kind.choices)
+    from_status = models.CharField(
+        _("from"), max_length=10, choices=ActivityReport.Status.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=10, choices=ActivityReport.Status.choices)
+    text = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("report event")
+        verbose_name_plural = _("report events")
+        indexes = [models.Index(fields=["report", "created_at"], name="event_report_time")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def record(cls, report: ActivityReport, *, actor, kind: str, from_status: str, text: str = ""):
+        return cls.objects.create(
+            report=report,
+            actor=actor,
+            kind=kind,
+            from_status=from_status,
+            to_status=report.status,
+            text=text,
+        )
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    # Stored under a random name: the original name may say something about a person.
+    return f"reports/{instance.report_id}/{instance.token}{instance.extension}"
+
+
+class Attachment(models.Model):
+    """Evidence for a report: a PDF, an image or an office document, checked by content."""
+
+    report = models.ForeignKey(ActivityReport, on_delete=models.CASCADE, related_name="attachments")
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    file = models.FileField(_("file"), upload_to=attachment_path)
+    original_name = models.CharField(_("file name"), max_length=200)
+    extension = models.CharField(max_length=8, editable=False)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self):
+        return self.original_name
+
+
+class Notification(models.Model):
+    """An in-portal notice that something happened to a report the recipient cares about."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    event = models.ForeignKey(ReportEvent, on_delete=models.CASCADE, related_name="notifications")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "event"], name="notification_once"),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox")
+        ]
+
+    def __str__(self):
+        return f"{self.recipient} {self.event}"

@@ -1,0 +1,65 @@
+"""Shape figures for read-only display: one block per indicator, grouped by pillar."""
+
+from decimal import Decimal
+
+from reports.figures import FigureInput, dimension_layout
+
+
+def ratio_percent(numerator: int | None, denominator: int | None) -> Decimal | None:
+    if numerator is None or not denominator:
+        return None
+    return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(Decimal("0.1"))
+
+
+def _entry(indicator, data: FigureInput | None) -> dict:
+    if data is None or data.is_empty():
+        return {"missing": True}
+    if data.not_applicable:
+        return {"not_applicable": True}
+    if indicator.is_ratio:
+        return {
+            "numerator": data.numerator,
+            "denominator": data.denominator,
+            "percent": ratio_percent(data.numerator, data.denominator),
+        }
+    return {"total": data.total, "cells": data.cells}
+
+
+def figure_table(
+    indicators, inputs: dict[int, FigureInput], previous: dict[int, FigureInput] | None
+):
+    """[{pillar label, indicators: [{indicator, current, previous, dimensions: [...]}]}]."""
+    sections: dict[str, dict] = {}
+    for indicator in indicators:
+        current = _entry(indicator, inputs.get(indicator.pk))
+        before = _entry(indicator, previous.get(indicator.pk)) if previous is not None else None
+        dimensions = []
+        if not indicator.is_ratio:
+            for dimension, label, cells in dimension_layout(indicator):
+                dimensions.append(
+                    {
+                        "label": label,
+                        "cells": [
+                            {
+                                "label": category_label,
+                                "value": current.get("cells", {}).get((dimension, category)),
+                                "previous": (before or {})
+                                .get("cells", {})
+                                .get((dimension, category)),
+                            }
+                            for category, category_label in cells
+                        ],
+                    }
+                )
+        section = sections.setdefault(
+            indicator.pillar, {"label": indicator.get_pillar_display(), "indicators": []}
+        )
+        section["indicators"].append(
+            {
+                "indicator": indicator,
+                "current": current,
+                "previous": before,
+                "dimensions": dimensions,
+            }
+        )
+    return list(sections.values())

@@ -1,0 +1,145 @@
+"""Reads of reports that depend on who is asking. Another organisation's report is a 404."""
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from indicators.models import Programme
+from portal.models import Membership, User
+from reports.models import (
+    ActivityReport,
+    Figure,
+    Notification,
+    ReportEvent,
+    ReportingPeriod,
+    ReportPillar,
+)
+from reports.periods import previous_number
+
+Status = ActivityReport.Status
+
+
+def _visibility(user: User) -> Q | None:
+    """None means everything; Q() with nothing in it is never returned."""
+    if user.is_portal_admin:
+        return None
+    clauses = Q(pk__in=[])
+    reporter_orgs = user.organisation_ids(Membership.Role.REPORTER)
+    if reporter_orgs:
+        clauses |= Q(organisation_id__in=reporter_orgs)
+    provinces, organisations = user.review_scope()
+    if provinces or organisations:
+        clauses |= (Q(province_id__in=provinces) | Q(organisation_id__in=organisations)) & ~Q(
+            status=Status.DRAFT
+        )
+    return clauses
+
+
+def reports_visible_to(*, user: User) -> QuerySet[ActivityReport]:
+    """Reporters: their organisation's reports. Reviewers: non-drafts in scope. Admins: all."""
+    clauses = _visibility(user)
+    reports = ActivityReport.objects.all()
+    return reports if clauses is None else reports.filter(clauses)
+
+
+def _for_lists(reports: QuerySet[ActivityReport]) -> QuerySet[ActivityReport]:
+    return reports.select_related(
+        "organisation", "programme", "period", "province"
+    ).prefetch_related(Prefetch("pillar_tags", queryset=ReportPillar.objects.order_by("pillar")))
+
+
+def report_list_for(*, user: User) -> QuerySet[ActivityReport]:
+    return _for_lists(reports_visible_to(user=user)).order_by("-updated_at", "-pk")
+
+
+def review_queue_for(*, user: User) -> QuerySet[ActivityReport]:
+    """Submitted reports in the user's scope that they may decide, oldest first."""
+    if not (user.is_portal_admin or any(user.review_scope())):
+        return ActivityReport.objects.none()
+    queue = reports_visible_to(user=user).filter(status=Status.SUBMITTED)
+    queue = queue.exclude(created_by=user).exclude(submitted_by=user)
+    return _for_lists(queue).order_by("submitted_at", "pk")
+
+
+def returned_reports_for(*, user: User) -> QuerySet[ActivityReport]:
+    """Returned reports of the organisations the user reports for, with the latest comment."""
+    organisations = user.organisation_ids(Membership.Role.REPORTER)
+    returned = ActivityReport.objects.filter(
+        organisation_id__in=organisations, status=Status.RETURNED
+    )
+    return _for_lists(returned).order_by("-reviewed_at", "-pk")
+
+
+def latest_return_comment(report: ActivityReport) -> ReportEvent | None:
+    return (
+        report.events.filter(kind__in=[ReportEvent.Kind.RETURNED, ReportEvent.Kind.REOPENED])
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def report_for(*, user: User, pk: int) -> ActivityReport:
+    """One report the user may see, with what its pages show; 404 otherwise."""
+    reports = reports_visible_to(user=user).select_related(
+        "organisation",
+        "programme",
+        "period",
+        "province",
+        "created_by",
+        "submitted_by",
+        "reviewed_by",
+    )
+    return get_object_or_404(reports, pk=pk)
+
+
+def report_history(report: ActivityReport) -> QuerySet[ReportEvent]:
+    return report.events.select_related("actor").order_by("created_at", "pk")
+
+
+def report_figures(report: ActivityReport) -> list[Figure]:
+    return list(report.figures.all())
+
+
+def previous_report_for(*, user: User, report: ActivityReport) -> ActivityReport | None:
+    """The same organisation's report on the same programme for the period before, if visible."""
+    year, number = previous_number(report.period.kind, report.period.year, report.period.number)
+    return (
+        reports_visible_to(user=user)
+        .filter(
+            organisation_id=report.organisation_id,
+            programme_id=report.programme_id,
+            period__kind=report.period.kind,
+            period__year=year,
+            period__number=number,
+        )
+        .select_related("period")
+        .first()
+    )
+
+
+def open_periods(*, today=None) -> QuerySet[ReportingPeriod]:
+    """Periods a new report can be opened for: started, not locked, of a frequency in use."""
+    kinds = {
+        ReportingPeriod.Kind.MONTH
+        if frequency == Programme.Frequency.MONTHLY
+        else ReportingPeriod.Kind.QUARTER
+        for frequency in Programme.objects.filter(is_active=True).values_list(
+            "frequency", flat=True
+        )
+    }
+    return ReportingPeriod.objects.filter(
+        kind__in=kinds, start_date__lte=today or timezone.localdate(), is_locked=False
+    ).order_by("-start_date", "kind")
+
+
+def notifications_for(*, user: User) -> QuerySet[Notification]:
+    return (
+        Notification.objects.filter(recipient=user)
+        .select_related("event__report__period", "event__report__organisation", "event__actor")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def unread_notification_count(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at=None).count()

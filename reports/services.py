@@ -1,0 +1,433 @@
+"""Every write to activity reports. Each function takes the acting user, checks permission and
+state under a row lock, records a ReportEvent in the same transaction, and defers side effects
+until the transaction commits."""
+
+import secrets
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from indicators.models import Pillar, Programme
+from portal.models import Membership, Organisation, Province, User
+from reports import access
+from reports.figures import (
+    FigureInput,
+    check_complete,
+    check_values,
+    figures_from_inputs,
+    inputs_from_figures,
+)
+from reports.models import (
+    ActivityReport,
+    Attachment,
+    Figure,
+    Notification,
+    ReportEvent,
+    ReportingPeriod,
+    ReportPillar,
+)
+
+Status = ActivityReport.Status
+
+
+class WorkflowError(Exception):
+    """A transition that the report's state does not allow. The message is for the user."""
+
+
+class ConflictError(WorkflowError):
+    """Someone else changed the report first."""
+
+
+class DuplicateReportError(WorkflowError):
+    def __init__(self, message: str, existing: ActivityReport | None = None):
+        super().__init__(message)
+        self.existing = existing
+
+
+@dataclass
+class ReportContent:
+    """What a reporter can edit. Status, organisation and reviewer are never part of it."""
+
+    title: str
+    narrative: str = ""
+    commune: str = ""
+    province_id: int | None = None
+    pillars: list[str] = field(default_factory=list)
+    figures: dict[int, FigureInput] = field(default_factory=dict)
+
+
+def _locked(report_id: int) -> ActivityReport:
+    return (
+        ActivityReport.objects.select_for_update(of=("self",))
+        .select_related("period", "programme")
+        .get(pk=report_id)
+    )
+
+
+def _check_version(report: ActivityReport, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != report.version:
+        raise ConflictError(
+            _("Someone changed this report after you opened it. Reload it and try again.")
+        )
+
+
+def _transition(
+    report: ActivityReport, *, actor: User, kind: str, to: str, text: str = "", **stamps
+):
+    from_status = report.status
+    report.status = to
+    report.version += 1
+    report.updated_at = timezone.now()
+    for name, value in stamps.items():
+        setattr(report, name, value)
+    report.save(update_fields=["status", "version", "updated_at", *stamps])
+    event = ReportEvent.record(report, actor=actor, kind=kind, from_status=from_status, text=text)
+    _notify(event)
+    return event
+
+
+def _check_period_open(period: ReportingPeriod) -> None:
+    if not period.has_started():
+        raise WorkflowError(_("The period %(period)s has not started yet.") % {"period": period})
+    if period.is_locked:
+        raise WorkflowError(
+            _("The period %(period)s is locked: ask the national team to unlock it.")
+            % {"period": period}
+        )
+
+
+# --- Notifications -----------------------------------------------------------------------------
+
+
+def _notification_recipients(event: ReportEvent) -> set[int]:
+    report = event.report
+    if event.kind == ReportEvent.Kind.SUBMITTED:
+        reviewers = Membership.objects.filter(role=Membership.Role.REVIEWER).filter(
+            Q(scope_provinces=report.province_id) | Q(scope_organisations=report.organisation_id)
+        )
+        return set(reviewers.values_list("user_id", flat=True)) - {event.actor_id}
+    if event.kind in {
+        ReportEvent.Kind.RETURNED,
+        ReportEvent.Kind.APPROVED,
+        ReportEvent.Kind.REOPENED,
+    }:
+        reporters = Membership.objects.filter(
+            role=Membership.Role.REPORTER, organisation_id=report.organisation_id
+        )
+        return set(reporters.values_list("user_id", flat=True)) - {event.actor_id}
+    return set()
+
+
+def _notify(event: ReportEvent) -> None:
+    recipients = _notification_recipients(event)
+    if not recipients:
+        return
+    active = User.objects.filter(pk__in=recipients, is_active=True).values_list("pk", flat=True)
+    Notification.objects.bulk_create(
+        [Notification(recipient_id=pk, event=event) for pk in active], ignore_conflicts=True
+    )
+    from reports.tasks import send_event_emails
+
+    send_event_emails.delay_on_commit(event.pk)
+
+
+# --- Reports -----------------------------------------------------------------------------------
+
+
+def report_create(
+    *,
+    actor: User,
+    organisation: Organisation,
+    programme: Programme,
+    period: ReportingPeriod,
+    title: str = "",
+    province: Province | None = None,
+) -> ActivityReport:
+    """Open a draft for an organisation, programme and period; one such report may exist."""
+    access.ensure_reporter_for(actor, organisation.pk)
+    if not programme.is_active:
+        raise WorkflowError(_("This programme no longer takes reports."))
+    wanted_kind = (
+        ReportingPeriod.Kind.MONTH
+        if programme.frequency == Programme.Frequency.MONTHLY
+        else ReportingPeriod.Kind.QUARTER
+    )
+    if period.kind != wanted_kind:
+        raise WorkflowError(
+            _("%(programme)s reports by %(kind)s.")
+            % {"programme": programme.name, "kind": ReportingPeriod.Kind(wanted_kind).label.lower()}
+        )
+    _check_period_open(period)
+    province = province or organisation.province
+    if province is None:
+        raise ValidationError(
+            {"province": _("Choose the province where the activities took place.")}
+        )
+    try:
+        with transaction.atomic():
+            report = ActivityReport.objects.create(
+                organisation=organisation,
+                programme=programme,
+                period=period,
+                province=province,
+                title=title or f"{programme.name} · {period.label}",
+                created_by=actor,
+            )
+    except IntegrityError:
+        existing = ActivityReport.objects.filter(
+            organisation=organisation, programme=programme, period=period
+        ).first()
+        raise DuplicateReportError(
+            _("%(organisation)s already has a %(programme)s report for %(period)s.")
+            % {
+                "organisation": organisation.name,
+                "programme": programme.name,
+                "period": period.label,
+            },
+            existing,
+        ) from None
+    ReportPillar.objects.create(report=report, pillar=programme.default_pillar)
+    ReportEvent.record(report, actor=actor, kind=ReportEvent.Kind.CREATED, from_status="")
+    return report
+
+
+def _validate_content(report: ActivityReport, content: ReportContent) -> dict:
+    errors: dict[str, list[str]] = {}
+    if not content.title.strip():
+        errors["title"] = [_("Give the report a title.")]
+    unknown = set(content.pillars) - set(Pillar.values)
+    if unknown:
+        errors["pillars"] = [_("Choose pillars from the list.")]
+    errors.update(check_values(report.programme.indicators.all(), content.figures))
+    return errors
+
+
+@transaction.atomic
+def report_update(
+    *,
+    actor: User,
+    report_id: int,
+    content: ReportContent,
+    expected_version: int | None = None,
+    submit: bool = False,
+) -> ActivityReport:
+    """Save a draft's content (and submit it, if asked). On any error nothing is saved."""
+    report = _locked(report_id)
+    access.ensure_can_edit(actor, report)
+    _check_version(report, expected_version)
+    if not report.is_editable:
+        raise WorkflowError(_("Only a draft or a returned report can be changed."))
+    errors = _validate_content(report, content)
+    if errors:
+        raise ValidationError(errors)
+
+    report.title = content.title.strip()
+    report.narrative = content.narrative.strip()
+    report.commune = content.commune.strip()
+    if content.province_id:
+        report.province_id = content.province_id
+    report.version += 1
+    report.updated_at = timezone.now()
+    report.save(
+        update_fields=["title", "narrative", "commune", "province", "version", "updated_at"]
+    )
+    pillars = {report.programme.default_pillar, *content.pillars}
+    ReportPillar.objects.filter(report=report).exclude(pillar__in=pillars).delete()
+    existing = set(ReportPillar.objects.filter(report=report).values_list("pillar", flat=True))
+    ReportPillar.objects.bulk_create(
+        [ReportPillar(report=report, pillar=p) for p in sorted(pillars - existing)]
+    )
+    indicators = list(report.programme.indicators.all())
+    Figure.objects.filter(report=report).delete()
+    Figure.objects.bulk_create(figures_from_inputs(report, indicators, content.figures))
+    ReportEvent.record(report, actor=actor, kind=ReportEvent.Kind.EDITED, from_status=report.status)
+    if submit:
+        _submit(report, actor=actor, inputs=content.figures, indicators=indicators)
+    return report
+
+
+def _submit(report: ActivityReport, *, actor: User, inputs, indicators) -> None:
+    _check_period_open(report.period)
+    errors = check_complete(indicators, inputs)
+    if errors:
+        raise ValidationError(errors)
+    _transition(
+        report,
+        actor=actor,
+        kind=ReportEvent.Kind.SUBMITTED,
+        to=Status.SUBMITTED,
+        submitted_by=actor,
+        submitted_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def report_submit(
+    *, actor: User, report_id: int, expected_version: int | None = None
+) -> ActivityReport:
+    """Send a complete draft or corrected report to the reviewers."""
+    report = _locked(report_id)
+    access.ensure_can_edit(actor, report)
+    _check_version(report, expected_version)
+    if report.status == Status.SUBMITTED:
+        raise ConflictError(_("This report has already been submitted."))
+    if not report.is_editable:
+        raise WorkflowError(_("Only a draft or a returned report can be submitted."))
+    indicators = list(report.programme.indicators.all())
+    _submit(
+        report, actor=actor, inputs=inputs_from_figures(report.figures.all()), indicators=indicators
+    )
+    return report
+
+
+@transaction.atomic
+def report_withdraw(
+    *, actor: User, report_id: int, expected_version: int | None = None
+) -> ActivityReport:
+    """Take a submitted report back to draft before anyone has reviewed it."""
+    report = _locked(report_id)
+    access.ensure_can_edit(actor, report)
+    _check_version(report, expected_version)
+    if report.status != Status.SUBMITTED:
+        raise WorkflowError(_("Only a submitted report that nobody has reviewed can be withdrawn."))
+    _transition(report, actor=actor, kind=ReportEvent.Kind.WITHDRAWN, to=Status.DRAFT)
+    return report
+
+
+def _decided_message(report: ActivityReport) -> str:
+    if report.status == Status.APPROVED:
+        return _("Another reviewer has already approved this report.")
+    if report.status == Status.RETURNED:
+        return _("Another reviewer has already returned this report.")
+    return _("This report is no longer waiting for review.")
+
+
+@transaction.atomic
+def report_approve(
+    *, reviewer: User, report_id: int, expected_version: int | None = None, comment: str = ""
+) -> ActivityReport:
+    report = _locked(report_id)
+    access.ensure_can_review(reviewer, report)
+    if report.status != Status.SUBMITTED:
+        raise ConflictError(_decided_message(report))
+    _check_version(report, expected_version)
+    _transition(
+        report,
+        actor=reviewer,
+        kind=ReportEvent.Kind.APPROVED,
+        to=Status.APPROVED,
+        text=comment.strip(),
+        reviewed_by=reviewer,
+        reviewed_at=timezone.now(),
+    )
+    return report
+
+
+@transaction.atomic
+def report_return(
+    *, reviewer: User, report_id: int, comment: str, expected_version: int | None = None
+) -> ActivityReport:
+    if not comment.strip():
+        raise ValidationError({"comment": _("Say what the reporter should correct.")})
+    report = _locked(report_id)
+    access.ensure_can_review(reviewer, report)
+    if report.status != Status.SUBMITTED:
+        raise ConflictError(_decided_message(report))
+    _check_version(report, expected_version)
+    _transition(
+        report,
+        actor=reviewer,
+        kind=ReportEvent.Kind.RETURNED,
+        to=Status.RETURNED,
+        text=comment.strip(),
+        reviewed_by=reviewer,
+        reviewed_at=timezone.now(),
+    )
+    return report
+
+
+@transaction.atomic
+def report_reopen(
+    *, actor: User, report_id: int, reason: str, expected_version: int | None = None
+) -> ActivityReport:
+    """Send an approved report back for correction (admins only)."""
+    access.ensure_admin(actor)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for reopening.")})
+    report = _locked(report_id)
+    _check_version(report, expected_version)
+    if report.status != Status.APPROVED:
+        raise WorkflowError(_("Only an approved report can be reopened."))
+    _transition(
+        report, actor=actor, kind=ReportEvent.Kind.REOPENED, to=Status.RETURNED, text=reason.strip()
+    )
+    return report
+
+
+# --- Periods -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def period_set_locked(*, actor: User, period_id: int, locked: bool) -> ReportingPeriod:
+    access.ensure_admin(actor)
+    period = ReportingPeriod.objects.select_for_update().get(pk=period_id)
+    period.is_locked = locked
+    period.locked_at = timezone.now() if locked else None
+    period.locked_by = actor if locked else None
+    period.save(update_fields=["is_locked", "locked_at", "locked_by"])
+    return period
+
+
+# --- Notifications -----------------------------------------------------------------------------
+
+
+def notifications_mark_read(*, actor: User, notification_ids: list[int] | None = None) -> int:
+    unread = Notification.objects.filter(recipient=actor, read_at=None)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=notification_ids)
+    return unread.update(read_at=timezone.now())
+
+
+# --- Attachments -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def attachment_add(*, actor: User, report_id: int, upload) -> Attachment:
+    from reports.uploads import check_upload
+
+    report = _locked(report_id)
+    access.ensure_can_edit(actor, report)
+    if not report.is_editable:
+        raise WorkflowError(_("Evidence can be added only to a draft or a returned report."))
+    kind = check_upload(upload)
+    token = secrets.token_hex(16)
+    attachment = Attachment(
+        report=report,
+        token=token,
+        original_name=PurePath(upload.name).name[:200],
+        extension=kind.extension,
+        content_type=kind.mime,
+        size=upload.size,
+        uploaded_by=actor,
+    )
+    attachment.file.save(f"{token}{kind.extension}", upload, save=False)
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def attachment_delete(*, actor: User, attachment_id: int) -> None:
+    attachment = Attachment.objects.select_related("report").get(pk=attachment_id)
+    report = _locked(attachment.report_id)
+    access.ensure_can_edit(actor, report)
+    if not report.is_editable:
+        raise WorkflowError(_("Evidence can be removed only from a draft or a returned report."))
+    stored = attachment.file.name
+    storage = attachment.file.storage
+    attachment.delete()
+    transaction.on_commit(lambda: storage.delete(stored))

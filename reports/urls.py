@@ -1,0 +1,34 @@
+from django.urls import path
+
+from reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", views.ReportListView.as_view(), name="list"),
+    path("new/", views.ReportCreateView.as_view(), name="create"),
+    path("returned/", views.ReturnedListView.as_view(), name="returned"),
+    path("review/", views.ReviewQueueView.as_view(), name="queue"),
+    path("periods/", views.PeriodListView.as_view(), name="periods"),
+    path("periods/<int:pk>/lock/", views.PeriodLockView.as_view(), name="period_lock"),
+    path("notifications/", views.NotificationListView.as_view(), name="notifications"),
+    path("notifications/read/", views.NotificationsReadView.as_view(), name="notifications_read"),
+    path("<int:pk>/", views.ReportDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", views.ReportEditView.as_view(), name="edit"),
+    path("<int:pk>/submit/", views.SubmitView.as_view(), name="submit"),
+    path("<int:pk>/withdraw/", views.WithdrawView.as_view(), name="withdraw"),
+    path("<int:pk>/approve/", views.ApproveView.as_view(), name="approve"),
+    path("<int:pk>/return/", views.ReturnView.as_view(), name="return"),
+    path("<int:pk>/reopen/", views.ReopenView.as_view(), name="reopen"),
+    path("<int:pk>/attachments/", views.AttachmentAddView.as_view(), name="attachment_add"),
+    path(
+        "<int:pk>/attachments/<int:attachment_pk>/",
+        views.attachment_download,
+        name="attachment_download",
+    ),
+    path(
+        "<int:pk>/attachments/<int:attachment_pk>/delete/",
+        views.AttachmentDeleteView.as_view(),
+        name="attachment_delete",
+    ),
+]

@@ -1,0 +1,391 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import FormView, ListView, TemplateView
+
+from indicators.models import Indicator
+from portal.models import Membership, Organisation
+from reports import access, selectors, services
+from reports.figures import inputs_from_figures
+from reports.forms import (
+    AttachmentForm,
+    DecisionForm,
+    ReopenForm,
+    ReportCreateForm,
+    ReportFilter,
+    ReportForm,
+)
+from reports.models import ActivityReport, ReportingPeriod
+from reports.presenters import figure_table
+
+
+def add_errors(form, error: ValidationError) -> None:
+    """Put a service's ValidationError next to the matching fields (or on top of the form)."""
+    if hasattr(error, "error_dict"):
+        for name, messages_ in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages)
+
+
+class FilteredListView(ListView):
+    paginate_by = 25
+    filterset_class = ReportFilter
+
+    def get_queryset(self):
+        self.filterset = self.filterset_class(
+            self.request.GET or None, queryset=self.base_queryset(), request=self.request
+        )
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["filter"] = self.filterset
+        context["query_string"] = query.urlencode()
+        return context
+
+
+class ReportListView(FilteredListView):
+    template_name = "reports/report_list.html"
+    context_object_name = "reports"
+
+    def base_queryset(self):
+        return selectors.report_list_for(user=self.request.user)
+
+
+class ReviewQueueView(FilteredListView):
+    template_name = "reports/review_queue.html"
+    context_object_name = "reports"
+
+    def base_queryset(self):
+        return selectors.review_queue_for(user=self.request.user)
+
+
+class ReturnedListView(ListView):
+    template_name = "reports/returned_list.html"
+    context_object_name = "reports"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return selectors.returned_reports_for(user=self.request.user)
+
+
+class ReportCreateView(FormView):
+    template_name = "reports/report_create.html"
+    form_class = ReportCreateForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.organisations = Organisation.objects.filter(
+            pk__in=request.user.organisation_ids(Membership.Role.REPORTER), is_active=True
+        ).order_by("name")
+        if not self.organisations:
+            raise PermissionDenied(_("You do not report for any organisation."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "organisations": self.organisations,
+            "periods": selectors.open_periods(),
+        }
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            report = services.report_create(
+                actor=self.request.user,
+                organisation=data["organisation"],
+                programme=data["programme"],
+                period=data["period"],
+                province=data["province"],
+            )
+        except services.DuplicateReportError as error:
+            if error.existing is not None:
+                messages.info(self.request, str(error))
+                return redirect(error.existing)
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
+        except services.WorkflowError as error:
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
+        except ValidationError as error:
+            add_errors(form, error)
+            return self.form_invalid(form)
+        return redirect("reports:edit", pk=report.pk)
+
+
+class ReportEditView(FormView):
+    template_name = "reports/report_form.html"
+    form_class = ReportForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.report = selectors.report_for(user=request.user, pk=kwargs["pk"])
+        if not access.can_edit(request.user, self.report):
+            if not access.is_reporter_for(request.user, self.report.organisation_id):
+                raise PermissionDenied(_("You do not report for this organisation."))
+            messages.info(request, _("This report cannot be changed in its current state."))
+            return redirect(self.report)
+        self.indicators = list(
+            Indicator.objects.filter(programmes=self.report.programme).order_by("pillar", "code")
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "report": self.report, "indicators": self.indicators}
+
+    def get_initial(self):
+        pillars = list(self.report.pillar_tags.values_list("pillar", flat=True))
+        inputs = inputs_from_figures(self.report.figures.all())
+        return ReportForm.initial_for(self.report, pillars, inputs, self.indicators)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["report"] = self.report
+        context["return_comment"] = selectors.latest_return_comment(self.report)
+        context["attachments"] = self.report.attachments.order_by("uploaded_at")
+        context["attachment_form"] = AttachmentForm()
+        return context
+
+    def form_valid(self, form):
+        submit = "submit" in self.request.POST
+        try:
+            services.report_update(
+                actor=self.request.user,
+                report_id=self.report.pk,
+                content=form.content(),
+                expected_version=form.cleaned_data["version"],
+                submit=submit,
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+            return self.form_invalid(form)
+        except services.WorkflowError as error:
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
+        if submit:
+            messages.success(self.request, _("The report was submitted for review."))
+            return redirect(self.report)
+        messages.success(self.request, _("The draft was saved."))
+        return redirect("reports:edit", pk=self.report.pk)
+
+    def form_invalid(self, form):
+        if "submit" in self.request.POST:
+            messages.error(
+                self.request, _("The report was not submitted: correct the fields marked below.")
+            )
+        return super().form_invalid(form)
+
+
+class ReportDetailView(TemplateView):
+    template_name = "reports/report_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        report = selectors.report_for(user=user, pk=self.kwargs["pk"])
+        indicators = list(
+            Indicator.objects.filter(programmes=report.programme).order_by("pillar", "code")
+        )
+        previous = selectors.previous_report_for(user=user, report=report)
+        context.update(
+            report=report,
+            pillars=[tag.get_pillar_display() for tag in report.pillar_tags.order_by("pillar")],
+            figure_rows=figure_table(
+                indicators,
+                inputs_from_figures(report.figures.all()),
+                inputs_from_figures(previous.figures.all()) if previous else None,
+            ),
+            previous=previous,
+            history=selectors.report_history(report),
+            attachments=report.attachments.order_by("uploaded_at"),
+            can_edit=access.can_edit(user, report),
+            can_withdraw=access.can_withdraw(user, report),
+            can_review=access.can_review(user, report),
+            can_reopen=access.can_reopen(user, report),
+            own_report_in_queue=report.status == ActivityReport.Status.SUBMITTED
+            and access.in_review_scope(user, report)
+            and access.is_own_report(user, report),
+            decision_form=DecisionForm(initial={"version": report.version}),
+            reopen_form=ReopenForm(initial={"version": report.version}),
+        )
+        return context
+
+
+class ReportActionView(View):
+    """POST-only transitions: load the report the user may see, call one service, go back.
+
+    Subclasses define `act(report, data)`, which makes that one service call.
+    """
+
+    form_class = None
+    success_message = ""
+
+    def post(self, request, pk):
+        report = selectors.report_for(user=request.user, pk=pk)
+        form = self.form_class(request.POST) if self.form_class else None
+        if form is not None and not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect(report)
+        try:
+            self.act(report, form.cleaned_data if form else {})
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        except services.WorkflowError as error:
+            messages.warning(request, str(error))
+        else:
+            messages.success(request, self.success_message)
+        return redirect(self.redirect_to(report))
+
+    def redirect_to(self, report):
+        return report.get_absolute_url()
+
+
+class SubmitView(ReportActionView):
+    success_message = _("The report was submitted for review.")
+
+    def act(self, report, data):
+        services.report_submit(actor=self.request.user, report_id=report.pk)
+
+
+class WithdrawView(ReportActionView):
+    success_message = _("The report is a draft again.")
+
+    def act(self, report, data):
+        services.report_withdraw(actor=self.request.user, report_id=report.pk)
+
+
+class ApproveView(ReportActionView):
+    form_class = DecisionForm
+    success_message = _("The report was approved.")
+
+    def act(self, report, data):
+        services.report_approve(
+            reviewer=self.request.user,
+            report_id=report.pk,
+            expected_version=data["version"],
+            comment=data["comment"],
+        )
+
+
+class ReturnView(ReportActionView):
+    form_class = DecisionForm
+    success_message = _("The report was returned to its organisation for correction.")
+
+    def act(self, report, data):
+        services.report_return(
+            reviewer=self.request.user,
+            report_id=report.pk,
+            expected_version=data["version"],
+            comment=data["comment"],
+        )
+
+
+class ReopenView(ReportActionView):
+    form_class = ReopenForm
+    success_message = _("The report was reopened and returned to its organisation.")
+
+    def act(self, report, data):
+        services.report_reopen(
+            actor=self.request.user,
+            report_id=report.pk,
+            reason=data["reason"],
+            expected_version=data["version"],
+        )
+
+
+class AttachmentAddView(ReportActionView):
+    success_message = _("The file was attached.")
+
+    def post(self, request, pk):
+        self.files = request.FILES
+        return super().post(request, pk)
+
+    def act(self, report, data):
+        form = AttachmentForm(self.request.POST, self.files)
+        if not form.is_valid():
+            raise ValidationError(form.errors.get("file") or _("Choose a file to attach."))
+        services.attachment_add(
+            actor=self.request.user, report_id=report.pk, upload=form.cleaned_data["file"]
+        )
+
+    def redirect_to(self, report):
+        return reverse("reports:edit", kwargs={"pk": report.pk})
+
+
+class AttachmentDeleteView(ReportActionView):
+    success_message = _("The file was removed.")
+
+    def act(self, report, data):
+        attachment = get_object_or_404(report.attachments, pk=self.kwargs["attachment_pk"])
+        services.attachment_delete(actor=self.request.user, attachment_id=attachment.pk)
+
+    def post(self, request, pk, attachment_pk):
+        return super().post(request, pk)
+
+    def redirect_to(self, report):
+        return reverse("reports:edit", kwargs={"pk": report.pk})
+
+
+def attachment_download(request, pk, attachment_pk):
+    report = selectors.report_for(user=request.user, pk=pk)
+    attachment = get_object_or_404(report.attachments, pk=attachment_pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("The file is missing from storage.")) from None
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+
+
+class PeriodListView(ListView):
+    template_name = "reports/period_list.html"
+    context_object_name = "periods"
+    paginate_by = 24
+
+    def dispatch(self, request, *args, **kwargs):
+        access.ensure_admin(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return ReportingPeriod.objects.select_related("locked_by").order_by("-start_date", "kind")
+
+
+class PeriodLockView(View):
+    def post(self, request, pk):
+        access.ensure_admin(request.user)
+        period = get_object_or_404(ReportingPeriod, pk=pk)
+        locked = request.POST.get("locked") == "1"
+        services.period_set_locked(actor=request.user, period_id=period.pk, locked=locked)
+        if locked:
+            messages.success(request, _("%(period)s is locked.") % {"period": period.label})
+        else:
+            messages.success(request, _("%(period)s is open again.") % {"period": period.label})
+        return redirect("reports:periods")
+
+
+class NotificationListView(ListView):
+    template_name = "reports/notification_list.html"
+    context_object_name = "notifications"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return selectors.notifications_for(user=self.request.user)
+
+
+class NotificationsReadView(View):
+    def post(self, request):
+        services.notifications_mark_read(actor=request.user)
+        return redirect("reports:notifications")

@@ -1,0 +1,37 @@
+import pytest
+from django.conf import settings
+
+from portal.celery import app as celery_app
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager_by_default(request):
+    """Tasks run in-process unless a test asks for the real worker (marker `worker`)."""
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def reporter(db):
+    return factories.reporter()
+
+
+@pytest.fixture
+def reviewer(db):
+    return factories.reviewer(provinces=[factories.province("01")])
+
+
+@pytest.fixture
+def admin_user(db):
+    return factories.admin_user()
+
+
+@pytest.fixture
+def uses_postgres():
+    return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")

@@ -1,0 +1,107 @@
+"""Settings come from the environment: embedded defaults, real services, production rules."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PROBE = (
+    "import json, django; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'],"
+    " 'eager': s.CELERY_TASK_ALWAYS_EAGER,"
+    " 'broker': s.CELERY_BROKER_URL, 'cache': s.CACHES['default']['BACKEND'],"
+    " 'email': s.EMAIL_BACKEND}))"
+)
+SERVICE_VARIABLES = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "DJANGO_ENV",
+    "DJANGO_SECRET_KEY",
+    "ALLOWED_HOSTS",
+)
+
+
+def run_python(code: str, **variables: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
+    env.update(variables, DJANGO_SETTINGS_MODULE="portal.settings")
+    return subprocess.run(  # noqa: S603 - fixed interpreter and code
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def probe(**variables: str) -> dict:
+    result = run_python(PROBE, **variables)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_no_variables_give_sqlite_eager_celery_and_console_email():
+    found = probe()
+
+    assert found["engine"] == "django.db.backends.sqlite3"
+    assert found["eager"] is True
+    assert found["email"] == "django.core.mail.backends.console.EmailBackend"
+
+
+def test_database_and_redis_urls_give_postgresql_and_a_redis_broker():
+    found = probe(
+        DATABASE_URL="postgres://portal:secret@db.internal:5432/portal",
+        REDIS_URL="redis://cache.internal:6379/0",
+    )
+
+    assert found["engine"] == "django.db.backends.postgresql"
+    assert found["eager"] is False
+    assert found["broker"] == "redis://cache.internal:6379/0"
+    assert found["cache"] == "django.core.cache.backends.redis.RedisCache"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DATABASE_URL", "mysql://root@localhost/portal"),
+        ("DATABASE_URL", "postgres://localhost:5432"),
+        ("REDIS_URL", "http://localhost:6379"),
+        ("REDIS_URL", "redis://localhost:notaport/0"),
+    ],
+)
+def test_a_malformed_url_stops_start_up_naming_the_variable(variable, value):
+    result = run_python("import django; django.setup()", **{variable: value})
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert variable in result.stderr
+
+
+@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "ALLOWED_HOSTS"])
+def test_production_requires_a_secret_key_and_allowed_hosts(missing):
+    variables = {"DJANGO_ENV": "production", "DJANGO_SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "a.vn"}
+    del variables[missing]
+
+    result = run_python("import django; django.setup()", **variables)
+
+    assert result.returncode != 0
+    assert missing in result.stderr
+
+
+def test_production_settings_pass_the_deploy_checks():
+    env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
+    env.update(
+        DJANGO_ENV="production",
+        DJANGO_SECRET_KEY="k3y-" + "9f8e7d6c5b4a" * 5,
+        ALLOWED_HOSTS="portal.example.vn",
+    )
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
