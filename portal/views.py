@@ -6,6 +6,7 @@ from django.views.generic import TemplateView
 
 from portal.health import broker_state, database_state
 from portal.selectors import home_overview_for
+from reports.selectors import home_counts_for
 
 
 class HomeView(TemplateView):
@@ -14,6 +15,7 @@ class HomeView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["overview"] = home_overview_for(user=self.request.user)
+        context["counts"] = home_counts_for(user=self.request.user)
         return context
 
 

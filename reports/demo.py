@@ -47,7 +47,9 @@ def _split(rng: random.Random, total: int, parts: int) -> list[int]:
     return [bounds[i + 1] - bounds[i] for i in range(parts)]
 
 
-def _figures(rng: random.Random, report: ActivityReport, indicators: list[Indicator], complete: bool):
+def _figures(
+    rng: random.Random, report: ActivityReport, indicators: list[Indicator], complete: bool
+):
     rows = []
     for indicator in indicators:
         if not complete and rng.random() < 0.3:
@@ -59,7 +61,9 @@ def _figures(rng: random.Random, report: ActivityReport, indicators: list[Indica
             denominator = rng.randint(5, 200)
             numerator = rng.randint(denominator // 3, denominator)
             rows.append(
-                Figure(report=report, indicator=indicator, numerator=numerator, denominator=denominator)
+                Figure(
+                    report=report, indicator=indicator, numerator=numerator, denominator=denominator
+                )
             )
             continue
         low, high = UNIT_RANGES.get(indicator.unit, (1, 80))
@@ -67,7 +71,9 @@ def _figures(rng: random.Random, report: ActivityReport, indicators: list[Indica
         rows.append(Figure(report=report, indicator=indicator, value=total))
         for dimension in indicator.disaggregations:
             cells = categories(dimension)
-            for (category, _label), value in zip(cells, _split(rng, total, len(cells)), strict=True):
+            for (category, _label), value in zip(
+                cells, _split(rng, total, len(cells)), strict=True
+            ):
                 rows.append(
                     Figure(
                         report=report,
@@ -106,7 +112,9 @@ def _extra_organisations(count: int) -> list[Organisation]:
             )
     Organisation.objects.bulk_create(new, batch_size=1000)
     return list(
-        Organisation.objects.filter(name__startswith="Chi hội Phụ nữ xã Demo ").order_by("name")[:count]
+        Organisation.objects.filter(name__startswith="Chi hội Phụ nữ xã Demo ").order_by("name")[
+            :count
+        ]
     )
 
 
@@ -178,7 +186,8 @@ def seed_reports(count: int, *, seed: int, today: datetime.date | None = None) -
         .order_by("user__email")
     )
     indicators = {
-        p.pk: list(p.indicators.order_by("code")) for p in Programme.objects.prefetch_related("indicators")
+        p.pk: list(p.indicators.order_by("code"))
+        for p in Programme.objects.prefetch_related("indicators")
     }
     provinces = list(Province.objects.order_by("code").values_list("pk", flat=True))
     weights = [w for _s, w in STATES]
@@ -198,7 +207,9 @@ def seed_reports(count: int, *, seed: int, today: datetime.date | None = None) -
             for slot, r in fresh:
                 state = r.choices(states, weights)[0]
                 author = _reporter_for(slot.organisation, reporters, admin)
-                created_at = _at(slot.period.end_date - datetime.timedelta(days=r.randint(0, 20)), r)
+                created_at = _at(
+                    slot.period.end_date - datetime.timedelta(days=r.randint(0, 20)), r
+                )
                 submitted_at = created_at + datetime.timedelta(days=r.randint(1, 25), hours=2)
                 reviewed_at = submitted_at + datetime.timedelta(days=r.randint(1, 10), hours=1)
                 in_scope = [
@@ -236,20 +247,31 @@ def seed_reports(count: int, *, seed: int, today: datetime.date | None = None) -
             ):
                 pillars.append(ReportPillar(report=report, pillar=report.programme.default_pillar))
                 if r.random() < 0.3:
-                    extra = r.choice(["participation", "prevention", "protection", "relief_recovery"])
+                    extra = r.choice(
+                        ["participation", "prevention", "protection", "relief_recovery"]
+                    )
                     if extra != report.programme.default_pillar:
                         pillars.append(ReportPillar(report=report, pillar=extra))
                 figures += _figures(r, report, indicators[report.programme_id], state != "draft")
                 events.append(_event(report, author, "created", "", "draft", created_at))
                 if state == "draft":
                     continue
-                events.append(_event(report, author, "submitted", "draft", "submitted", submitted_at))
+                events.append(
+                    _event(report, author, "submitted", "draft", "submitted", submitted_at)
+                )
                 if state == "approved":
-                    events.append(_event(report, reviewer, "approved", "submitted", "approved", reviewed_at))
+                    events.append(
+                        _event(report, reviewer, "approved", "submitted", "approved", reviewed_at)
+                    )
                 elif state == "returned":
                     events.append(
                         _event(
-                            report, reviewer, "returned", "submitted", "returned", reviewed_at,
+                            report,
+                            reviewer,
+                            "returned",
+                            "submitted",
+                            "returned",
+                            reviewed_at,
                             r.choice(RETURN_COMMENTS),
                         )
                     )

@@ -30,20 +30,22 @@ def parse_whole_number(text: str) -> int:
     )
 
 
-class WholeNumberField(forms.CharField):
+class WholeNumberField(forms.Field):
     """A whole, non-negative number typed the Vietnamese way (1.234 or 1 234) or plainly."""
 
     widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+    MAX_LENGTH = 20
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
-        kwargs.setdefault("max_length", 20)
         super().__init__(**kwargs)
 
     def to_python(self, value):
-        value = super().to_python(value)
+        value = str(value).strip() if value is not None else ""
         if value in self.empty_values:
             return None
+        if len(value) > self.MAX_LENGTH:
+            raise forms.ValidationError(_("Enter a whole number, like 1234 or 1.234."))
         return parse_whole_number(value)
 
     def prepare_value(self, value):
@@ -206,14 +208,14 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required when you return a report: say what to correct."),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class ReopenForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for reopening"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class AttachmentForm(forms.Form):

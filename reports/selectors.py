@@ -143,3 +143,22 @@ def notifications_for(*, user: User) -> QuerySet[Notification]:
 
 def unread_notification_count(*, user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at=None).count()
+
+
+def home_counts_for(*, user: User) -> dict:
+    """Counts for the home page: the user's organisations' reports by status, and their queue."""
+    from django.db.models import Count
+
+    counts = {"by_status": {}, "queue": 0}
+    organisations = user.organisation_ids(Membership.Role.REPORTER)
+    if organisations:
+        rows = (
+            ActivityReport.objects.filter(organisation_id__in=organisations)
+            .values("status")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        counts["by_status"] = {row["status"]: row["n"] for row in rows}
+    if user.is_portal_admin or any(user.review_scope()):
+        counts["queue"] = review_queue_for(user=user).count()
+    return counts

@@ -77,3 +77,80 @@ def admin_user(**kwargs) -> User:
     user.is_staff = True
     user.save(update_fields=["is_staff"])
     return user
+
+
+def period(code: str = "2026-Q2"):
+    from reports.models import ReportingPeriod
+
+    year, part = code.split("-")
+    if part.startswith("Q"):
+        return ReportingPeriod.objects.get(kind="quarter", year=int(year), number=int(part[1:]))
+    return ReportingPeriod.objects.get(kind="month", year=int(year), number=int(part))
+
+
+def programme(code: str = "trusted-address"):
+    from indicators.models import Programme
+
+    return Programme.objects.get(code=code)
+
+
+def draft_report(
+    *, organisation=None, author=None, programme_code="trusted-address", period_code="2026-Q2"
+):
+    """A draft made through the service, as a reporter of the organisation would."""
+    from reports import services
+
+    if organisation is None:
+        organisation = author.membership_list[0].organisation if author else OrganisationFactory()
+    author = author or reporter(organisation=organisation)
+    return services.report_create(
+        actor=author,
+        organisation=organisation,
+        programme=programme(programme_code),
+        period=period(period_code),
+    )
+
+
+def complete_figures(report):
+    """Figures that pass every submission rule for the report's programme."""
+    from reports.disaggregation import categories
+    from reports.figures import FigureInput
+
+    inputs = {}
+    for indicator in report.programme.indicators.all():
+        if indicator.is_ratio:
+            inputs[indicator.pk] = FigureInput(numerator=3, denominator=4)
+            continue
+        cells = {}
+        for dimension in indicator.disaggregations:
+            first, *rest = categories(dimension)
+            cells[(dimension, first[0])] = 10
+            for category, _label in rest:
+                cells[(dimension, category)] = 0
+        inputs[indicator.pk] = FigureInput(total=10, cells=cells)
+    return inputs
+
+
+def submitted_report(**kwargs):
+    from reports import services
+
+    report = draft_report(**kwargs)
+    author = report.created_by
+    services.report_update(
+        actor=author,
+        report_id=report.pk,
+        content=services.ReportContent(title=report.title, figures=complete_figures(report)),
+        submit=True,
+    )
+    report.refresh_from_db()
+    return report
+
+
+def approved_report(*, reviewer_user=None, **kwargs):
+    from reports import services
+
+    report = submitted_report(**kwargs)
+    reviewer_user = reviewer_user or reviewer(provinces=[report.province])
+    services.report_approve(reviewer=reviewer_user, report_id=report.pk)
+    report.refresh_from_db()
+    return report

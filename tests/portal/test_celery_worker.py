@@ -15,6 +15,8 @@ from portal.tasks import clear_expired_sessions
 
 pytestmark = [
     pytest.mark.worker,
+    # The worker thread reads committed rows; keep the migrations' data for later tests.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(
         not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set: no broker for a real worker"
     ),
@@ -22,7 +24,7 @@ pytestmark = [
 
 
 @pytest.fixture
-def real_worker(transactional_db):
+def real_worker():
     celery_app.conf.task_always_eager = False
     celery_app.control.purge()
     with start_worker(celery_app, perform_ping_check=False, concurrency=1, pool="solo"):

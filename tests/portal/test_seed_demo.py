@@ -65,3 +65,53 @@ def test_seed_demo_refuses_to_run_in_production(settings):
 
     with pytest.raises(Exception, match="production"):
         call_command("seed_demo")
+
+
+def report_snapshot():
+    from django.db.models import Sum
+
+    from reports.models import ActivityReport
+
+    return sorted(
+        (
+            r.organisation.name,
+            r.programme.code,
+            r.period.code,
+            r.status,
+            r.created_by.email,
+            r.figures.aggregate(total=Sum("value"))["total"],
+            r.events.count(),
+        )
+        for r in ActivityReport.objects.select_related(
+            "organisation", "programme", "period", "created_by"
+        )
+    )
+
+
+@pytest.mark.django_db
+def test_the_same_seed_gives_the_same_reports_and_a_rerun_adds_none(capsys):
+    from reports.models import ActivityReport
+
+    call_command("seed_demo", "--reports", "60", "--seed", "5")
+    first = report_snapshot()
+    call_command("seed_demo", "--reports", "60", "--seed", "5")
+    assert report_snapshot() == first
+
+    ActivityReport.objects.all().delete()
+    call_command("seed_demo", "--reports", "60", "--seed", "5")
+
+    assert report_snapshot() == first
+    assert len(first) == 60
+    assert {row[3] for row in first} == {"draft", "submitted", "returned", "approved"}
+
+
+@pytest.mark.django_db
+def test_demo_reports_that_were_submitted_pass_the_submission_rules():
+    from reports.figures import check_complete, inputs_from_figures
+    from reports.models import ActivityReport
+
+    call_command("seed_demo", "--reports", "40", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    for report in ActivityReport.objects.exclude(status="draft").prefetch_related("figures"):
+        indicators = report.programme.indicators.all()
+        assert check_complete(indicators, inputs_from_figures(report.figures.all())) == {}
