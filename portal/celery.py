@@ -13,6 +13,19 @@ app.autodiscover_tasks()
 
 # Every periodic job is declared here, in one place.
 app.conf.beat_schedule = {
+    # Picks up approvals whose recompute never reached the broker (Redis down, worker lost).
+    "reconcile-summaries": {
+        "task": "indicators.tasks.reconcile_summaries",
+        "schedule": 5 * 60,
+    },
+    "rebuild-summaries-nightly": {
+        "task": "indicators.tasks.rebuild_summaries",
+        "schedule": crontab(minute=30, hour=2),
+    },
+    "send-pending-report-emails": {
+        "task": "reports.tasks.send_pending_emails",
+        "schedule": 10 * 60,
+    },
     "clear-expired-sessions": {
         "task": "portal.tasks.clear_expired_sessions",
         "schedule": crontab(minute=17, hour="*/6"),

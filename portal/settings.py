@@ -120,7 +120,22 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing gives up quickly when the broker is down: the database keeps what must be redone.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+# --- Summaries -------------------------------------------------------------------------------
+
+# Published figures show a non-zero count below this as "<K" (small-cell suppression).
+SUMMARY_MIN_CELL = env.int("SUMMARY_MIN_CELL", default=5)
+if SUMMARY_MIN_CELL < 1:
+    raise ImproperlyConfigured("SUMMARY_MIN_CELL must be 1 or more.")
 
 # --- Applications -----------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog, set_language
 
+from indicators.urls import summary_urlpatterns
 from portal import views
 from portal.forms import LoginForm
 
@@ -32,5 +33,6 @@ urlpatterns = [
     path("i18n/js/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("catalogue/", include("indicators.urls")),
     path("reports/", include("reports.urls")),
+    path("summaries/", include((summary_urlpatterns, "summaries"))),
     path("admin/", admin.site.urls),
 ]

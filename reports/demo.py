@@ -86,19 +86,20 @@ def _figures(
     return rows
 
 
-def _extra_organisations(count: int) -> list[Organisation]:
+EXTRA_PREFIX = "Chi hội Phụ nữ xã Demo "
+
+
+def _extra_organisations(count: int, programmes: list[Programme]) -> list[Organisation]:
     """Commune chapters that give a large demo enough distinct reporting organisations."""
     parents = list(
         Organisation.objects.filter(kind=Organisation.Kind.VWU_PROVINCIAL).order_by("name")
     )
     existing = set(
-        Organisation.objects.filter(name__startswith="Chi hội Phụ nữ xã Demo ").values_list(
-            "name", flat=True
-        )
+        Organisation.objects.filter(name__startswith=EXTRA_PREFIX).values_list("name", flat=True)
     )
     new = []
     for number in range(1, count + 1):
-        name = f"Chi hội Phụ nữ xã Demo {number:05d}"
+        name = f"{EXTRA_PREFIX}{number:05d}"
         parent = parents[number % len(parents)]
         if name not in existing:
             new.append(
@@ -111,14 +112,20 @@ def _extra_organisations(count: int) -> list[Organisation]:
                 )
             )
     Organisation.objects.bulk_create(new, batch_size=1000)
-    return list(
-        Organisation.objects.filter(name__startswith="Chi hội Phụ nữ xã Demo ").order_by("name")[
-            :count
-        ]
+    extra = list(
+        Organisation.objects.filter(name__startswith=EXTRA_PREFIX).order_by("name")[:count]
     )
+    links = Organisation.programmes.through
+    links.objects.bulk_create(
+        [links(organisation=o, programme=p) for o in extra for p in programmes],
+        ignore_conflicts=True,
+        batch_size=5000,
+    )
+    return extra
 
 
 def _slots(count: int, rng: random.Random, today: datetime.date) -> list[Slot]:
+    """Distinct (organisation, programme, period) slots: each organisation's own programmes."""
     programmes = list(Programme.objects.filter(is_active=True).order_by("code"))
     periods = {
         kind: list(
@@ -126,24 +133,32 @@ def _slots(count: int, rng: random.Random, today: datetime.date) -> list[Slot]:
         )
         for kind in (ReportingPeriod.Kind.QUARTER, ReportingPeriod.Kind.MONTH)
     }
+
+    def periods_of(programme):
+        return periods["month" if programme.frequency == "monthly" else "quarter"]
+
     organisations = list(
-        Organisation.objects.exclude(name__startswith="Chi hội Phụ nữ xã Demo ")
+        Organisation.objects.exclude(name__startswith=EXTRA_PREFIX)
         .filter(memberships__role=Membership.Role.REPORTER)
+        .prefetch_related("programmes")
         .distinct()
         .order_by("name")
     )
-    per_org = sum(
-        len(periods["month" if p.frequency == "monthly" else "quarter"]) for p in programmes
-    )
-    if count > len(organisations) * per_org:
-        needed = -(-(count - len(organisations) * per_org) // per_org)
-        organisations += _extra_organisations(needed)
     slots = [
         Slot(organisation, programme, period)
         for organisation in organisations
-        for programme in programmes
-        for period in periods["month" if programme.frequency == "monthly" else "quarter"]
+        for programme in sorted(organisation.programmes.all(), key=lambda p: p.code)
+        for period in periods_of(programme)
     ]
+    if count > len(slots):
+        per_org = sum(len(periods_of(p)) for p in programmes)
+        extra = _extra_organisations(-(-(count - len(slots)) // per_org), programmes)
+        slots += [
+            Slot(organisation, programme, period)
+            for organisation in extra
+            for programme in programmes
+            for period in periods_of(programme)
+        ]
     rng.shuffle(slots)
     return slots[:count]
 
@@ -165,7 +180,7 @@ def _batches(items: list, size: int) -> Iterator[list]:
 
 
 def seed_reports(count: int, *, seed: int, today: datetime.date | None = None) -> int:
-    """Create up to `count` demo reports (fewer if some already exist). Returns how many were new."""
+    """Create up to `count` demo reports (fewer if some exist); returns how many are new."""
     if count <= 0:
         return 0
     today = today or datetime.date(2026, 11, 1)

@@ -170,6 +170,7 @@ class ActivityReport(models.Model):
                 fields=["province", "status", "submitted_at"], name="report_province_queue"
             ),
             models.Index(fields=["-updated_at"], name="report_recent"),
+            models.Index(fields=["province", "period", "status"], name="report_aggregation"),
         ]
 
     def __str__(self):

@@ -1,5 +1,7 @@
 """E-mails that go with in-portal notifications. Bilingual: Vietnamese first, then English."""
 
+import datetime
+
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.template.loader import render_to_string
@@ -38,3 +40,17 @@ def event_emails_send(*, event_id: int) -> int:
     send_mass_mail(messages, fail_silently=False)
     Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=timezone.now())
     return len(messages)
+
+
+PENDING_WINDOW = datetime.timedelta(days=2)  # older notices are stale news; the portal shows them
+
+
+def pending_emails_send() -> int:
+    """Send the e-mails of recent notifications that were never e-mailed."""
+    since = timezone.now() - PENDING_WINDOW
+    events = (
+        Notification.objects.filter(emailed_at=None, created_at__gte=since)
+        .values_list("event_id", flat=True)
+        .distinct()
+    )
+    return sum(event_emails_send(event_id=event_id) for event_id in list(events))

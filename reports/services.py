@@ -13,7 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from indicators.models import Pillar, Programme
+from indicators.services import summaries_changed
 from portal.models import Membership, Organisation, Province, User
+from portal.queue import enqueue_on_commit
 from reports import access
 from reports.figures import (
     FigureInput,
@@ -133,7 +135,7 @@ def _notify(event: ReportEvent) -> None:
     )
     from reports.tasks import send_event_emails
 
-    send_event_emails.delay_on_commit(event.pk)
+    enqueue_on_commit(send_event_emails, event.pk)
 
 
 # --- Reports -----------------------------------------------------------------------------------
@@ -325,6 +327,7 @@ def report_approve(
         reviewed_by=reviewer,
         reviewed_at=timezone.now(),
     )
+    summaries_changed(province_id=report.province_id, period_id=report.period_id)
     return report
 
 
@@ -366,6 +369,7 @@ def report_reopen(
     _transition(
         report, actor=actor, kind=ReportEvent.Kind.REOPENED, to=Status.RETURNED, text=reason.strip()
     )
+    summaries_changed(province_id=report.province_id, period_id=report.period_id)
     return report
 
 

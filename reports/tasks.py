@@ -1,9 +1,15 @@
 from celery import shared_task
 
-from reports.notifications import event_emails_send
+from reports.notifications import event_emails_send, pending_emails_send
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_event_emails(event_id: int) -> int:
     """E-mail the people notified of a report event; returns how many e-mails were sent."""
     return event_emails_send(event_id=event_id)
+
+
+@shared_task(acks_late=True)
+def send_pending_emails() -> int:
+    """E-mail notifications whose e-mail never went out (the broker was down, say)."""
+    return pending_emails_send()

@@ -1,0 +1,436 @@
+"""Reads of provincial summaries for the dashboards and downloads, scoped to who is asking.
+
+Provincial quarters (and months) are stored; national and yearly figures are sums of them here.
+Published figures (pages for non-admins, every download) go through small-cell suppression.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Q, QuerySet, Sum
+
+from indicators.models import Indicator, ProvincialSummary, Target
+from indicators.suppression import display, suppress
+from portal.models import Membership, Province, User
+from reports.disaggregation import TOTAL, categories, category_label
+from reports.models import ReportingPeriod
+from reports.periods import period_dates
+
+NATIONAL = "national"
+
+
+def min_cell() -> int:
+    return settings.SUMMARY_MIN_CELL
+
+
+@dataclass
+class SummaryFilters:
+    year: int | None = None
+    quarter: int | None = None
+    province: Province | None = None
+    pillar: str = ""
+    programme_id: int | None = None
+    indicator: Indicator | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "year": self.year,
+            "quarter": self.quarter,
+            "province": self.province.code if self.province else None,
+            "pillar": self.pillar or None,
+            "programme": self.programme_id,
+            "indicator": self.indicator.code if self.indicator else None,
+        }
+
+
+def province_ids_in_scope(*, user: User) -> set[int] | None:
+    """Provinces whose summaries the user may see; None means all of them (admins)."""
+    if user.is_portal_admin:
+        return None
+    organisations = user.organisation_ids(Membership.Role.REPORTER)
+    provinces, reviewed_organisations = user.review_scope()
+    organisations |= reviewed_organisations
+    ids = set(provinces)
+    if organisations:
+        ids |= set(
+            Province.objects.filter(
+                Q(organisations__in=organisations) | Q(reports__organisation__in=organisations)
+            ).values_list("pk", flat=True)
+        )
+    return ids
+
+
+def can_download(user: User) -> bool:
+    return user.is_portal_admin or any(user.review_scope())
+
+
+def periods_for(filters: SummaryFilters) -> QuerySet[ReportingPeriod]:
+    """Quarters and months that fall in the chosen year or quarter (all started ones otherwise)."""
+    periods = ReportingPeriod.objects.all()
+    if filters.year:
+        periods = periods.filter(year=filters.year)
+        if filters.quarter:
+            start, end = period_dates("quarter", filters.year, filters.quarter)
+            periods = periods.filter(start_date__gte=start, end_date__lte=end)
+    return periods
+
+
+def summary_queryset(*, user: User, filters: SummaryFilters) -> QuerySet[ProvincialSummary]:
+    rows = ProvincialSummary.objects.filter(period__in=periods_for(filters))
+    scope = province_ids_in_scope(user=user)
+    if scope is not None:
+        rows = rows.filter(province_id__in=scope)
+    if filters.province:
+        rows = rows.filter(province=filters.province)
+    if filters.pillar:
+        rows = rows.filter(indicator__pillar=filters.pillar)
+    if filters.programme_id:
+        rows = rows.filter(indicator__programmes=filters.programme_id)
+    if filters.indicator:
+        rows = rows.filter(indicator=filters.indicator)
+    return rows
+
+
+@dataclass
+class Row:
+    label: str
+    code: str = ""
+    total: str = ""
+    cells: list[str] = field(default_factory=list)
+    reports: int = 0
+    organisations: int = 0
+    percent: Decimal | None = None
+    numerator: str = ""
+    denominator: str = ""
+
+
+@dataclass
+class IndicatorTable:
+    indicator: Indicator
+    columns: list[tuple[str, str, str]]  # (dimension, category, label)
+    rows: list[Row]
+    national: Row
+    chart_by_province: list[tuple[str, int | None]] = field(default_factory=list)
+
+
+def _percent(numerator, denominator) -> Decimal | None:
+    if numerator is None or not denominator:
+        return None
+    return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(Decimal("0.1"))
+
+
+def _hidden_keys(values: dict, provinces: list[int], cells: list[tuple[str, str]], k: int) -> set:
+    """Groups: each province's breakdowns add up to its total; provinces add up to the nation."""
+    groups = []
+    dimensions = defaultdict(list)
+    for dimension, category in cells:
+        if dimension != TOTAL:
+            dimensions[dimension].append(category)
+    for place in [*provinces, NATIONAL]:
+        for dimension, members in dimensions.items():
+            groups.append(((place, TOTAL, ""), [(place, dimension, c) for c in members]))
+    for dimension, category in cells:
+        groups.append(
+            ((NATIONAL, dimension, category), [(p, dimension, category) for p in provinces])
+        )
+    return suppress(values, groups, k)
+
+
+def indicator_tables(
+    *, user: User, filters: SummaryFilters, published: bool
+) -> list[IndicatorTable]:
+    """One table per indicator: a row per province and a national (or in-scope) total row."""
+    aggregated = (
+        summary_queryset(user=user, filters=filters)
+        .values("indicator_id", "province_id", "dimension", "category")
+        .annotate(
+            value=Sum("value"),
+            numerator=Sum("numerator"),
+            denominator=Sum("denominator"),
+            reports=Sum("report_count"),
+            organisations=Sum("organisation_count"),
+        )
+        .order_by()
+    )
+    by_indicator: dict[int, list[dict]] = defaultdict(list)
+    for row in aggregated:
+        by_indicator[row["indicator_id"]].append(row)
+    if not by_indicator:
+        return []
+    indicators = Indicator.objects.filter(pk__in=by_indicator).order_by("pillar", "code")
+    provinces = {
+        p.pk: p
+        for p in Province.objects.filter(
+            pk__in={r["province_id"] for rows in by_indicator.values() for r in rows}
+        )
+    }
+    k = min_cell()
+    return [
+        _table(indicator, by_indicator[indicator.pk], provinces, k, published)
+        for indicator in indicators
+    ]
+
+
+def _table(indicator, rows, provinces, k, published) -> IndicatorTable:
+    columns = [
+        (dimension, category, str(label))
+        for dimension in indicator.disaggregations
+        for category, label in categories(dimension)
+    ]
+    cells = [(TOTAL, ""), *[(d, c) for d, c, _l in columns]]
+    place_ids = sorted({r["province_id"] for r in rows}, key=lambda pk: provinces[pk].code)
+    counts = {
+        name: defaultdict(int)
+        for name in ("value", "numerator", "denominator", "reports", "organisations")
+    }
+    present = set()
+    for r in rows:
+        key = (r["province_id"], r["dimension"], r["category"])
+        present.add(key)
+        for name in counts:
+            if r[name] is not None:
+                counts[name][key] += r[name]
+                counts[name][(NATIONAL, r["dimension"], r["category"])] += r[name]
+
+    def values_of(name):
+        data = {}
+        for place in [*place_ids, NATIONAL]:
+            for dimension, category in cells:
+                key = (place, dimension, category)
+                known = key in present or (place == NATIONAL and key in counts[name])
+                data[key] = counts[name].get(key) if known else None
+        return data
+
+    hidden: set = set()
+    if indicator.is_ratio:
+        numerators, denominators = values_of("numerator"), values_of("denominator")
+        if published:
+            hidden_num = _hidden_keys(numerators, place_ids, cells, k)
+            hidden_den = _hidden_keys(denominators, place_ids, cells, k)
+            hidden = hidden_num | hidden_den
+    else:
+        values = values_of("value")
+        if published:
+            hidden = _hidden_keys(values, place_ids, cells, k)
+
+    def make_row(place, label, code=""):
+        total_key = (place, TOTAL, "")
+        row = Row(
+            label=label,
+            code=code,
+            reports=counts["reports"].get(total_key, 0),
+            organisations=counts["organisations"].get(total_key, 0),
+        )
+        if indicator.is_ratio:
+            num, den = numerators.get(total_key), denominators.get(total_key)
+            secret = total_key in hidden
+            row.numerator = display(num, secret, k)
+            row.denominator = display(den, secret, k)
+            row.percent = None if secret else _percent(num, den)
+            return row
+        row.total = display(values.get(total_key), total_key in hidden, k)
+        row.cells = [
+            display(values.get((place, d, c)), (place, d, c) in hidden, k) for d, c, _l in columns
+        ]
+        return row
+
+    table_rows = [make_row(pk, provinces[pk].short_name, provinces[pk].code) for pk in place_ids]
+    national = make_row(NATIONAL, "")
+    chart = (
+        [(row.label, int(row.total) if row.total.isdigit() else None) for row in table_rows]
+        if not indicator.is_ratio
+        else [
+            (row.label, float(row.percent) if row.percent is not None else None)
+            for row in table_rows
+        ]
+    )
+    return IndicatorTable(indicator, columns, table_rows, national, chart)
+
+
+def series_over_time(*, user: User, filters: SummaryFilters, indicator: Indicator, published: bool):
+    """(period label, value) per quarter or month for one indicator, summed over the scope."""
+    rows = (
+        summary_queryset(
+            user=user,
+            filters=SummaryFilters(
+                province=filters.province, indicator=indicator, year=filters.year
+            ),
+        )
+        .filter(dimension=TOTAL)
+        .values("period_id")
+        .annotate(value=Sum("value"), numerator=Sum("numerator"), denominator=Sum("denominator"))
+        .order_by()
+    )
+    periods = {
+        p.pk: p for p in ReportingPeriod.objects.filter(pk__in=[r["period_id"] for r in rows])
+    }
+    k = min_cell()
+    points = []
+    for row in sorted(
+        rows, key=lambda r: (periods[r["period_id"]].start_date, periods[r["period_id"]].kind)
+    ):
+        if indicator.is_ratio:
+            small = published and row["denominator"] is not None and 0 < row["denominator"] < k
+            value = None if small else _percent(row["numerator"], row["denominator"])
+            points.append(
+                (periods[row["period_id"]].label, float(value) if value is not None else None)
+            )
+        else:
+            small = published and row["value"] is not None and 0 < row["value"] < k
+            points.append((periods[row["period_id"]].label, None if small else row["value"]))
+    return points
+
+
+@dataclass
+class Progress:
+    indicator: Indicator
+    value: Decimal | None
+    targets: list[Target]
+    percent_of_2030: int | None
+
+
+def target_progress(*, user: User, filters: SummaryFilters, published: bool) -> list[Progress]:
+    """NAP indicators with targets: the value in scope for the selection beside its targets."""
+    indicators = (
+        Indicator.objects.filter(targets__kind=Target.Kind.TARGET, is_active=True)
+        .distinct()
+        .prefetch_related("targets")
+        .order_by("pillar", "code")
+    )
+    if filters.pillar:
+        indicators = indicators.filter(pillar=filters.pillar)
+    if filters.indicator:
+        indicators = indicators.filter(pk=filters.indicator.pk)
+    sums = {
+        row["indicator_id"]: row
+        for row in summary_queryset(
+            user=user,
+            filters=SummaryFilters(
+                year=filters.year, quarter=filters.quarter, province=filters.province
+            ),
+        )
+        .filter(dimension=TOTAL, indicator__in=indicators)
+        .values("indicator_id")
+        .annotate(value=Sum("value"), numerator=Sum("numerator"), denominator=Sum("denominator"))
+        .order_by()
+    }
+    k = min_cell()
+    progress = []
+    for indicator in indicators:
+        row = sums.get(indicator.pk)
+        value = None
+        if row is not None:
+            if indicator.is_ratio:
+                small = published and row["denominator"] is not None and 0 < row["denominator"] < k
+                value = None if small else _percent(row["numerator"], row["denominator"])
+            elif not (published and row["value"] is not None and 0 < row["value"] < k):
+                value = row["value"]
+        targets = [t for t in indicator.targets.all() if t.kind == Target.Kind.TARGET]
+        target_2030 = next((t for t in targets if t.year == 2030), None) or (
+            targets[-1] if targets else None
+        )
+        percent = None
+        if value is not None and target_2030 is not None and target_2030.value:
+            percent = min(100, int(Decimal(value) * 100 / target_2030.value))
+        progress.append(Progress(indicator, value, sorted(targets, key=lambda t: t.year), percent))
+    return progress
+
+
+EXPORT_COLUMNS = [
+    "indicator_code",
+    "indicator",
+    "pillar",
+    "province_code",
+    "province",
+    "period",
+    "dimension",
+    "category",
+    "value",
+    "numerator",
+    "denominator",
+    "reports",
+    "organisations",
+]
+
+
+def export_rows(
+    *, user: User | None, filters: SummaryFilters, period: ReportingPeriod | None = None
+):
+    """Rows for CSV and XLSX, one per province, period, indicator and cell, suppressed.
+
+    `user=None` is the command line (everything). Rows are produced province-period by
+    province-period, so memory stays flat however many rows there are.
+    """
+    rows = (
+        ProvincialSummary.objects.all()
+        if user is None
+        else summary_queryset(user=user, filters=filters)
+    )
+    if user is None:
+        rows = rows.filter(period__in=periods_for(filters))
+        if filters.province:
+            rows = rows.filter(province=filters.province)
+    if period is not None:
+        rows = rows.filter(period=period)
+    rows = rows.select_related("indicator", "province", "period").order_by(
+        "period__start_date",
+        "period__kind",
+        "province__code",
+        "indicator__code",
+        "dimension",
+        "category",
+    )
+    k = min_cell()
+    group: list[ProvincialSummary] = []
+    for summary in rows.iterator(chunk_size=5000):
+        if group and (summary.province_id, summary.period_id, summary.indicator_id) != (
+            group[0].province_id,
+            group[0].period_id,
+            group[0].indicator_id,
+        ):
+            yield from _export_group(group, k)
+            group = []
+        group.append(summary)
+    if group:
+        yield from _export_group(group, k)
+
+
+def _small(value: int | None, k: int) -> bool:
+    return value is not None and 0 < value < k
+
+
+def _export_group(group: list[ProvincialSummary], k: int):
+    indicator = group[0].indicator
+    by_key = {(s.dimension, s.category): s for s in group}
+    if indicator.is_ratio:
+        total = by_key.get((TOTAL, ""))
+        secret = total is not None and (_small(total.numerator, k) or _small(total.denominator, k))
+    else:
+        values = {key: s.value for key, s in by_key.items()}
+        dimensions = defaultdict(list)
+        for dimension, category in by_key:
+            if dimension != TOTAL:
+                dimensions[dimension].append((dimension, category))
+        groups = [
+            ((TOTAL, ""), members) for members in dimensions.values() if (TOTAL, "") in by_key
+        ]
+        hidden = suppress(values, groups, k)
+    for key, s in sorted(by_key.items()):
+        is_hidden = secret if indicator.is_ratio else key in hidden
+        yield [
+            indicator.code,
+            indicator.name,
+            indicator.get_pillar_display(),
+            s.province.code,
+            s.province.name,
+            s.period.code,
+            s.dimension,
+            category_label(s.dimension, s.category),
+            "" if indicator.is_ratio else display(s.value, is_hidden, k),
+            display(s.numerator, is_hidden, k) if indicator.is_ratio else "",
+            display(s.denominator, is_hidden, k) if indicator.is_ratio else "",
+            s.report_count,
+            s.organisation_count,
+        ]
