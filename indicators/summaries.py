@@ -226,13 +226,14 @@ def _table(indicator, rows, provinces, k, published) -> IndicatorTable:
         if indicator.is_ratio:
             num, den = numerators.get(total_key), denominators.get(total_key)
             secret = total_key in hidden
-            row.numerator = display(num, secret, k)
-            row.denominator = display(den, secret, k)
+            row.numerator = display(num, secret, k, localize=True)
+            row.denominator = display(den, secret, k, localize=True)
             row.percent = None if secret else _percent(num, den)
             return row
-        row.total = display(values.get(total_key), total_key in hidden, k)
+        row.total = display(values.get(total_key), total_key in hidden, k, localize=True)
         row.cells = [
-            display(values.get((place, d, c)), (place, d, c) in hidden, k) for d, c, _l in columns
+            display(values.get((place, d, c)), (place, d, c) in hidden, k, localize=True)
+            for d, c, _l in columns
         ]
         return row
 
@@ -397,6 +398,11 @@ def export_rows(
         yield from _export_group(group, k)
 
 
+def _file_value(value: int | None, hidden: bool, k: int) -> int | str:
+    """A number stays a number in the files (XLSX cells add up); a hidden one is its mark."""
+    return value if value is not None and not hidden else display(value, hidden, k)
+
+
 def _small(value: int | None, k: int) -> bool:
     return value is not None and 0 < value < k
 
@@ -428,9 +434,9 @@ def _export_group(group: list[ProvincialSummary], k: int):
             s.period.code,
             s.dimension,
             category_label(s.dimension, s.category),
-            "" if indicator.is_ratio else display(s.value, is_hidden, k),
-            display(s.numerator, is_hidden, k) if indicator.is_ratio else "",
-            display(s.denominator, is_hidden, k) if indicator.is_ratio else "",
+            "" if indicator.is_ratio else _file_value(s.value, is_hidden, k),
+            _file_value(s.numerator, is_hidden, k) if indicator.is_ratio else "",
+            _file_value(s.denominator, is_hidden, k) if indicator.is_ratio else "",
             s.report_count,
             s.organisation_count,
         ]

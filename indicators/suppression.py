@@ -14,6 +14,8 @@ nothing about a person. A total is hidden whatever its value when that is the on
 
 from collections.abc import Hashable, Mapping, Sequence
 
+from django.utils.formats import number_format
+
 Key = Hashable
 Group = tuple[Key, Sequence[Key]]
 
@@ -66,7 +68,7 @@ def suppress(values: Mapping[Key, int | None], groups: Sequence[Group], k: int) 
 SECONDARY = "x"
 
 
-def display(value: int | None, hidden: bool, k: int) -> str:
+def display(value: int | None, hidden: bool, k: int, *, localize: bool = False) -> str:
     """How a count is published: blank for no data, the number, or a mark when hidden.
 
     A small count shows as "<K"; a larger one hidden only to protect a small one shows as
@@ -76,6 +78,9 @@ def display(value: int | None, hidden: bool, k: int) -> str:
         return ""
     if hidden:
         return f"<{k}" if value < k else SECONDARY
+    if localize:
+        # Pages group digits the reader's way (1.234 in Vietnamese); files keep plain digits.
+        return number_format(int(value), force_grouping=True)
     return str(int(value))
 
 

@@ -1,6 +1,6 @@
 """Reads of reports that depend on who is asking. Another organisation's report is a 404."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -67,7 +67,14 @@ def returned_reports_for(*, user: User) -> QuerySet[ActivityReport]:
     returned = ActivityReport.objects.filter(
         organisation_id__in=organisations, status=Status.RETURNED
     )
-    return _for_lists(returned).order_by("-reviewed_at", "-pk")
+    comments = ReportEvent.objects.filter(
+        report=OuterRef("pk"), kind__in=[ReportEvent.Kind.RETURNED, ReportEvent.Kind.REOPENED]
+    ).order_by("-created_at", "-pk")
+    return (
+        _for_lists(returned)
+        .annotate(return_comment=Subquery(comments.values("text")[:1]))
+        .order_by("-reviewed_at", "-pk")
+    )
 
 
 def latest_return_comment(report: ActivityReport) -> ReportEvent | None:

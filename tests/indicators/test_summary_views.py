@@ -111,7 +111,8 @@ def test_a_refused_rebuild_queues_nothing(client, summaries):
 def test_an_admin_rebuild_runs_and_is_listed(client, summaries, django_capture_on_commit_callbacks):
     client.force_login(users()["admin"])
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("summaries:rebuild"), follow=True)
+        client.post(reverse("summaries:rebuild"))
+    response = client.get(reverse("summaries:runs"))
     run = AggregationRun.objects.get(kind=AggregationRun.Kind.FULL)
     assert run.status == AggregationRun.Status.DONE
     assert run.rows == ProvincialSummary.objects.count() > 0
@@ -201,7 +202,7 @@ def test_the_xlsx_download_reads_back(client, summaries):
     code = summaries["indicator"].code
     totals = {(r[0], r[3]): r[8] for r in values[1:] if r[6] == TOTAL}
     assert totals[(code, HCMC)] == "<5"
-    assert totals[(code, HANOI)] == "12"
+    assert totals[(code, HANOI)] == 12  # a number, not text
     assert SummaryDownload.objects.get().file_format == "xlsx"
 
 

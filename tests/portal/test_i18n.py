@@ -18,6 +18,14 @@ def test_the_login_page_is_vietnamese_by_default(client):
 
 
 @pytest.mark.django_db
+def test_an_english_browser_still_gets_vietnamese_until_the_user_switches(client):
+    page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+
+    assert '<html lang="vi">' in page.content.decode()
+    assert page["Content-Language"] == "vi"
+
+
+@pytest.mark.django_db
 def test_the_language_switch_shows_the_same_page_in_english_then_vietnamese(client):
     client.post(reverse("set_language"), {"language": "en", "next": reverse("login")})
     english = client.get(reverse("login")).content.decode()

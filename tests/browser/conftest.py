@@ -1,0 +1,72 @@
+"""Headless Chromium through Playwright, against the live test server.
+
+Playwright cannot download its own browser here: it drives the system Chromium
+(`PLAYWRIGHT_CHROMIUM_EXECUTABLE`, default /usr/bin/chromium from Debian's `chromium` package).
+Screenshots of every step go to test-artifacts/browser/.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    configured = os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE")
+    if configured:
+        return configured
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture
+def browser(live_server, monkeypatch):
+    executable = chromium_path()
+    if not executable:
+        pytest.skip("no Chromium: install Debian's chromium package (.ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread; the ORM calls the test
+    # makes between steps are ordinary synchronous calls. Only while the browser is open.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Pages in fresh browser contexts (one per person), with screenshots under test-artifacts."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    contexts = []
+
+    def make(name: str):
+        context = browser.new_context(base_url=live_server.url, accept_downloads=True)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        counter = iter(range(1, 1000))
+
+        def shot(step: str):
+            page.screenshot(
+                path=ARTIFACTS / f"{name}-{next(counter):02d}-{step}.png", full_page=True
+            )
+
+        page.shot = shot
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
