@@ -1,8 +1,6 @@
 """A report's life in the browser, in Vietnamese: filed, returned, corrected, approved, summarised,
 downloaded as XLSX by an admin."""
 
-import io
-
 import openpyxl
 import pytest
 
@@ -122,7 +120,7 @@ def test_a_report_goes_from_draft_to_the_summary_and_the_download(new_page, sett
     assert "1.300" in office.inner_text("body") or "1300" in office.inner_text("body")
     with office.expect_download() as download_info:
         office.click("#download-xlsx")
-    workbook = openpyxl.load_workbook(io.BytesIO(open(download_info.value.path(), "rb").read()))
+    workbook = openpyxl.load_workbook(download_info.value.path())
     rows = list(workbook.active.iter_rows(values_only=True))
     assert len(rows) > 1
     assert {row[3] for row in rows[1:]} == {hanoi.code}
