@@ -169,7 +169,8 @@ class ActivityReport(models.Model):
             models.Index(
                 fields=["province", "status", "submitted_at"], name="report_province_queue"
             ),
-            models.Index(fields=["-updated_at"], name="report_recent"),
+            models.Index(fields=["-updated_at", "-id"], name="report_recent"),
+            models.Index(fields=["status", "-updated_at", "-id"], name="report_status_recent"),
             models.Index(fields=["province", "period", "status"], name="report_aggregation"),
         ]
 
