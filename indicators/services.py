@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from indicators import aggregation
 from indicators.models import AggregationRun
+from portal import audit
 from portal.models import User
 from portal.queue import enqueue_on_commit
 from reports.access import ensure_admin
@@ -92,4 +93,6 @@ def summary_download_log(*, actor: User, file_format: str, filters: dict):
     """Record who downloads which summaries, before the file is produced."""
     from indicators.models import SummaryDownload
 
-    return SummaryDownload.objects.create(user=actor, file_format=file_format, filters=filters)
+    log = SummaryDownload.objects.create(user=actor, file_format=file_format, filters=filters)
+    audit.record(audit.Action.SUMMARY_DOWNLOAD, user=actor, obj=log, detail=file_format)
+    return log

@@ -102,6 +102,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_portal_admin(self) -> bool:
         return Membership.Role.ADMIN in self.roles()
 
+    @property
+    def needs_two_factor(self) -> bool:
+        """Reviewers, admins and staff (the Django admin) must use a second factor."""
+        return (
+            self.is_staff
+            or self.is_superuser
+            or bool(self.roles() & {Membership.Role.REVIEWER, Membership.Role.ADMIN})
+        )
+
 
 class Province(BilingualNameMixin, models.Model):
     """A provincial-level unit in force since 1 July 2025 (34 of them)."""
@@ -245,3 +254,102 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.get_role_display()} · {self.organisation}"
+
+
+class UserSession(models.Model):
+    """Which session belongs to whom, so that a user's other sessions can be ended at once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="portal_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("user session")
+        verbose_name_plural = _("user sessions")
+
+    def __str__(self):
+        return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("The audit log is append-only.")
+
+    def delete(self):
+        raise TypeError("The audit log is append-only.")
+
+
+class AuditEvent(models.Model):
+    """Append-only record of who did what: never report text, passwords or tokens."""
+
+    class Action(models.TextChoices):
+        LOGIN = "login", _("Login")
+        LOGIN_FAILED = "login_failed", _("Failed login")
+        LOCKED_OUT = "locked_out", _("Locked out")
+        LOGOUT = "logout", _("Logout")
+        TWO_FACTOR_ENROLLED = "2fa_enrolled", _("Two-factor set up")
+        TWO_FACTOR_FAILED = "2fa_failed", _("Two-factor code refused")
+        TWO_FACTOR_VERIFIED = "2fa_verified", _("Two-factor code accepted")
+        ACCESS_DENIED = "access_denied", _("Access denied")
+        REPORT_TRANSITION = "report", _("Report transition")
+        SUMMARY_DOWNLOAD = "download", _("Summary download")
+        AUDIT_DOWNLOAD = "audit_download", _("Audit log download")
+        PASSWORD_CHANGED = "password", _("Password changed")
+        SESSIONS_ENDED = "sessions_ended", _("Sessions ended")
+        ADMIN_ADD = "admin_add", _("Admin: added")
+        ADMIN_CHANGE = "admin_change", _("Admin: changed")
+        ADMIN_DELETE = "admin_delete", _("Admin: deleted")
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", _("Success")
+        FAILURE = "failure", _("Failure")
+        DENIED = "denied", _("Denied")
+
+    at = models.DateTimeField(_("time (UTC)"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # What was typed at a failed login, or the e-mail at the time: kept when the user is deleted.
+    username = models.CharField(_("e-mail"), max_length=254, blank=True)
+    organisation = models.ForeignKey(
+        "Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    object_type = models.CharField(_("object type"), max_length=60, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    # A short code such as "draft->submitted" or "csv"; never free text a user typed.
+    detail = models.CharField(_("detail"), max_length=120, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    ip_address = models.GenericIPAddressField(_("source address"), null=True, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["action", "-at"], name="audit_action_time"),
+            models.Index(fields=["user", "-at"], name="audit_user_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.outcome}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise TypeError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The audit log is append-only.")

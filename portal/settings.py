@@ -5,6 +5,7 @@ Celery tasks executed eagerly in the web process, and e-mail printed to the cons
 See `.env.example` for every variable.
 """
 
+import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -140,7 +141,7 @@ if SUMMARY_MIN_CELL < 1:
 # --- Applications -----------------------------------------------------------------------------
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "portal.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -151,6 +152,12 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
+    "simple_history",
     "portal",
     "indicators",
     "reports",
@@ -164,9 +171,18 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.AuditContextMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "portal.middleware.SessionTimeoutMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.middleware.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "portal.middleware.NoStoreMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, so that it sees the outcome of every other middleware (AxesMiddleware's rule).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -195,6 +211,18 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # --- Authentication ---------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "portal.User"
+AUTHENTICATION_BACKENDS = [
+    # Axes first: it refuses a locked-out username and address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Argon2 for every new or changed password; older hashes are upgraded at the next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -253,7 +281,43 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="NAP-WPS portal <no-r
 # --- Security ---------------------------------------------------------------------------------
 
 SESSION_COOKIE_HTTPONLY = True
+# Absolute lifetime of a login, whatever the activity, and the idle timeout, in seconds.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+CSRF_COOKIE_HTTPONLY = True
+
+# Brute force: 5 failures for the same e-mail from the same address lock that pair for 15 minutes.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "portal.security.login_username"
+AXES_LOCKOUT_CALLABLE = "portal.views.locked_out"
+AXES_VERBOSE = False
+# The client address (lockouts and the audit log): REMOTE_ADDR, or, behind that many trusted
+# proxies, the X-Forwarded-For entry the outermost one appended; never one the client wrote.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "portal.security.client_ip"
+
+# Two-factor: TOTP (with backup codes) required for reviewers and admins, optional for reporters.
+OTP_TOTP_ISSUER = "NAP-WPS"
+OTP_TOTP_THROTTLE_FACTOR = 1
+
+# Content-Security-Policy: everything from the portal itself, no inline script, no other origin.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -5,10 +5,8 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog, set_language
 
 from indicators.urls import summary_urlpatterns
-from portal import views
+from portal import twofactor, views
 from portal.forms import LoginForm
-
-admin.site.site_header = admin.site.site_title = "NAP-WPS"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -27,10 +25,19 @@ urlpatterns = [
         ),
         name="password_reset",
     ),
+    path("accounts/two-factor/", twofactor.SetupView.as_view(), name="two_factor_setup"),
+    path("accounts/two-factor/verify/", twofactor.VerifyView.as_view(), name="two_factor_verify"),
+    path(
+        "accounts/two-factor/backup-codes/",
+        twofactor.BackupCodesView.as_view(),
+        name="two_factor_backup_codes",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     # The login page offers the language switch, so it must work before login.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("i18n/js/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("audit/", views.AuditLogView.as_view(), name="audit_log"),
+    path("audit/download.csv", views.audit_log_download, name="audit_log_download"),
     path("catalogue/", include("indicators.urls")),
     path("reports/", include("reports.urls")),
     path("summaries/", include((summary_urlpatterns, "summaries"))),

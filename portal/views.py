@@ -1,11 +1,22 @@
+import datetime
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import JsonResponse
+from django.http import JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from django.views.generic import TemplateView
+from django.views.generic import ListView, TemplateView
 
+from indicators.exports import csv_stream
+from portal import audit
+from portal.filters import AuditFilter
 from portal.health import broker_state, database_state
+from portal.models import AuditEvent
 from portal.selectors import home_overview_for
+from reports.access import ensure_admin
 from reports.selectors import home_counts_for
 
 
@@ -29,3 +40,76 @@ def healthz(request):
     return JsonResponse(
         {"status": "ok" if healthy else "error", **state}, status=200 if healthy else 503
     )
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """What django-axes shows a locked-out login: a translated page, status 429."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "registration/locked_out.html", {"cooloff_minutes": minutes}, status=429)
+
+
+def _audit_events(request):
+    ensure_admin(request.user)
+    events = AuditEvent.objects.select_related("user", "organisation").order_by("-at", "-pk")
+    return AuditFilter(request.GET or None, queryset=events)
+
+
+class AuditLogView(ListView):
+    """The audit log for admins: filter by action, outcome, e-mail and dates; download as CSV."""
+
+    template_name = "portal/audit_list.html"
+    context_object_name = "events"
+    paginate_by = 50
+
+    def get_queryset(self):
+        self.filterset = _audit_events(self.request)
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        return super().get_context_data(
+            filter=self.filterset, query_string=query.urlencode(), **kwargs
+        )
+
+
+AUDIT_COLUMNS = {
+    "at": _("Time (UTC)"),
+    "action": _("Action"),
+    "outcome": _("Outcome"),
+    "user": _("E-mail"),
+    "organisation": _("Organisation"),
+    "object_type": _("Object type"),
+    "object_id": _("Object id"),
+    "detail": _("Detail"),
+    "ip_address": _("Source address"),
+}
+
+
+@require_GET
+def audit_log_download(request):
+    filterset = _audit_events(request)
+    if filterset.is_bound and not filterset.is_valid():
+        return redirect("audit_log")
+    audit.record(audit.Action.AUDIT_DOWNLOAD, user=request.user, detail="csv")
+    rows = (
+        [
+            event.at.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+            event.action,
+            event.outcome,
+            event.username,
+            event.organisation.name if event.organisation else "",
+            event.object_type,
+            event.object_id,
+            event.detail,
+            event.ip_address or "",
+        ]
+        for event in filterset.qs.iterator(chunk_size=2000)
+    )
+    response = StreamingHttpResponse(
+        csv_stream([str(label) for label in AUDIT_COLUMNS.values()], rows),
+        content_type="text/csv; charset=utf-8",
+    )
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="napwps-audit-{stamp}.csv"'
+    return response

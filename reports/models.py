@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from indicators.models import Indicator, Pillar, Programme
 from portal.models import Organisation, Province
@@ -148,6 +149,9 @@ class ActivityReport(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
 
+    # Every saved version (title, narrative, status, ...): the report as submitted, as approved.
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("activity report")
         verbose_name_plural = _("activity reports")
@@ -226,6 +230,9 @@ class Figure(models.Model):
     numerator = models.PositiveBigIntegerField(_("numerator"), null=True, blank=True)
     denominator = models.PositiveBigIntegerField(_("denominator"), null=True, blank=True)
     not_applicable = models.BooleanField(_("not applicable"), default=False)
+
+    # Every version of every cell, so that an admin can see a report as submitted and as approved.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("figure")

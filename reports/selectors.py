@@ -1,6 +1,7 @@
 """Reads of reports that depend on who is asking. Another organisation's report is a 404."""
 
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -169,3 +170,33 @@ def home_counts_for(*, user: User) -> dict:
     if user.is_portal_admin or any(user.review_scope()):
         counts["queue"] = review_queue_for(user=user).count()
     return counts
+
+
+VERSION_EVENTS = [
+    ReportEvent.Kind.SUBMITTED,
+    ReportEvent.Kind.APPROVED,
+    ReportEvent.Kind.RETURNED,
+    ReportEvent.Kind.REOPENED,
+]
+
+
+def report_version(*, user: User, report: ActivityReport, event_id: str | None):
+    """(event, report as it was, its figures) at a submission or decision; admins only.
+
+    Read from django-simple-history: the report row and its figure rows as of the event's time.
+    None when no version is asked for; 404 for anyone but an admin or an unknown event.
+    """
+    if not event_id:
+        return None
+    if not user.is_portal_admin or not str(event_id).isdigit():
+        raise Http404
+    event = get_object_or_404(report.events, pk=int(event_id), kind__in=VERSION_EVENTS)
+    snapshot = (
+        ActivityReport.history.filter(id=report.pk, history_date__lte=event.created_at)
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    if snapshot is None:  # made before history was kept (demo data): nothing to show
+        raise Http404
+    figures = list(Figure.history.as_of(event.created_at).filter(report_id=report.pk))
+    return event, snapshot, figures

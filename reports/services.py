@@ -11,9 +11,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from indicators.models import Pillar, Programme
 from indicators.services import summaries_changed
+from portal import audit
 from portal.models import Membership, Organisation, Province, User
 from portal.queue import enqueue_on_commit
 from reports import access
@@ -88,8 +90,21 @@ def _transition(
     for name, value in stamps.items():
         setattr(report, name, value)
     report.save(update_fields=["status", "version", "updated_at", *stamps])
-    event = ReportEvent.record(report, actor=actor, kind=kind, from_status=from_status, text=text)
+    event = _record_event(report, actor=actor, kind=kind, from_status=from_status, text=text)
     _notify(event)
+    return event
+
+
+def _record_event(report: ActivityReport, *, actor: User, kind: str, from_status: str, text=""):
+    """The report's own history (with the comment) and the audit log (codes only, no text)."""
+    event = ReportEvent.record(report, actor=actor, kind=kind, from_status=from_status, text=text)
+    audit.record(
+        audit.Action.REPORT_TRANSITION,
+        user=actor,
+        obj=report,
+        organisation=report.organisation,
+        detail=f"{kind}:{from_status or '-'}->{report.status}",
+    )
     return event
 
 
@@ -194,7 +209,7 @@ def report_create(
             existing,
         ) from None
     ReportPillar.objects.create(report=report, pillar=programme.default_pillar)
-    ReportEvent.record(report, actor=actor, kind=ReportEvent.Kind.CREATED, from_status="")
+    _record_event(report, actor=actor, kind=ReportEvent.Kind.CREATED, from_status="")
     return report
 
 
@@ -246,8 +261,10 @@ def report_update(
     )
     indicators = list(report.programme.indicators.all())
     Figure.objects.filter(report=report).delete()
-    Figure.objects.bulk_create(figures_from_inputs(report, indicators, content.figures))
-    ReportEvent.record(report, actor=actor, kind=ReportEvent.Kind.EDITED, from_status=report.status)
+    bulk_create_with_history(
+        figures_from_inputs(report, indicators, content.figures), Figure, default_user=actor
+    )
+    _record_event(report, actor=actor, kind=ReportEvent.Kind.EDITED, from_status=report.status)
     if submit:
         _submit(report, actor=actor, inputs=content.figures, indicators=indicators)
     return report

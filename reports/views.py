@@ -193,12 +193,19 @@ class ReportDetailView(TemplateView):
             Indicator.objects.filter(programmes=report.programme).order_by("pillar", "code")
         )
         previous = selectors.previous_report_for(user=user, report=report)
+        version = selectors.report_version(
+            user=user, report=report, event_id=self.request.GET.get("version")
+        )
+        figures = report.figures.all()
+        if version is not None:
+            version_event, snapshot, figures = version
+            context.update(version_event=version_event, snapshot=snapshot)
         context.update(
             report=report,
             pillars=[tag.get_pillar_display() for tag in report.pillar_tags.order_by("pillar")],
             figure_rows=figure_table(
                 indicators,
-                inputs_from_figures(report.figures.all()),
+                inputs_from_figures(figures),
                 inputs_from_figures(previous.figures.all()) if previous else None,
             ),
             previous=previous,

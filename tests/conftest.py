@@ -1,5 +1,7 @@
 import pytest
 from django.conf import settings
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from portal.celery import app as celery_app
 from tests import factories
@@ -41,3 +43,30 @@ def admin_user(db):
 @pytest.fixture
 def uses_postgres():
     return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+class VerifiedClient(Client):
+    """A test client whose logged-in reviewers and admins have passed two-factor already.
+
+    Two-factor itself is tested with a plain `Client` (fixture `unverified_client`)."""
+
+    def force_login(self, user, backend=None):
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        super().force_login(user, backend)
+        if user.needs_two_factor:
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+            device = device or TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+
+@pytest.fixture
+def client():
+    return VerifiedClient()
+
+
+@pytest.fixture
+def unverified_client():
+    return Client()

@@ -1,5 +1,6 @@
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from portal.demo import DEMO_PASSWORD, ORGANISATIONS, USERS, demo_email
 from portal.models import Membership, Organisation, User
@@ -56,8 +57,12 @@ def test_the_demo_logins_work(client):
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
     for local_part in ("admin", "reviewer", "reporter"):
-        assert client.login(username=demo_email(local_part), password=DEMO_PASSWORD)
-        client.logout()
+        response = client.post(
+            reverse("login"), {"username": demo_email(local_part), "password": DEMO_PASSWORD}
+        )
+        assert response.status_code == 302
+        assert client.session.get("_auth_user_id")
+        client.post(reverse("logout"))
 
 
 def test_seed_demo_refuses_to_run_in_production(settings):

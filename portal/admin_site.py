@@ -1,0 +1,50 @@
+"""The Django admin, with every add, change and delete written to the audit log.
+
+Every ModelAdmin registered on the site (the portal's and those of django-otp, axes and
+simple-history) is given the audit mixin at registration, so no admin can forget it.
+"""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from portal import audit
+
+
+def _changed_fields(message) -> str:
+    """Field names from the admin's change message (never values)."""
+    names = []
+    for part in message if isinstance(message, list) else []:
+        for details in part.values():
+            names += [str(name) for name in details.get("fields", [])]
+    return ",".join(names)
+
+
+class AuditedAdminMixin:
+    def log_addition(self, request, obj, message):
+        entry = super().log_addition(request, obj, message)
+        audit.record(audit.Action.ADMIN_ADD, user=request.user, obj=obj)
+        return entry
+
+    def log_change(self, request, obj, message):
+        entry = super().log_change(request, obj, message)
+        audit.record(
+            audit.Action.ADMIN_CHANGE, user=request.user, obj=obj, detail=_changed_fields(message)
+        )
+        return entry
+
+    def log_deletions(self, request, queryset):
+        entries = super().log_deletions(request, queryset)
+        for obj in queryset:
+            audit.record(audit.Action.ADMIN_DELETE, user=request.user, obj=obj)
+        return entries
+
+
+class PortalAdminSite(admin.AdminSite):
+    site_header = site_title = "NAP-WPS"
+    index_title = _("Portal administration")
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, AuditedAdminMixin):
+            admin_class = type(admin_class.__name__, (AuditedAdminMixin, admin_class), {})
+        return super().register(model_or_iterable, admin_class, **options)

@@ -1,0 +1,174 @@
+"""Two-factor authentication pages: set up an authenticator app, verify a code, backup codes.
+
+Built on django-otp: a TOTP device (RFC 6238, any authenticator app) and a static device holding
+ten single-use backup codes. A TOTP code is refused a second time (the device remembers the last
+time step it accepted) and the device throttles repeated failures.
+"""
+
+from base64 import b32encode
+
+import segno
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.generic import FormView, TemplateView
+from django_otp import login as otp_login
+from django_otp import match_token, user_has_device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from portal import audit
+from portal.forms import TokenForm
+from portal.middleware import TWO_FACTOR_ENROLLED
+
+BACKUP_CODES = 10
+SESSION_NEW_CODES = "_portal_new_backup_codes"
+
+
+def _next_url(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(default)
+
+
+@transaction.atomic
+def new_backup_codes(user) -> list[str]:
+    """Replace the user's backup codes with ten new ones; returned once, stored hashed by use."""
+    device, _created = StaticDevice.objects.get_or_create(user=user, name="backup")
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(BACKUP_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    return codes
+
+
+class SetupView(FormView):
+    """Scan a QR code (or type the key), then prove it works with a first code."""
+
+    template_name = "registration/two_factor_setup.html"
+    form_class = TokenForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if user_has_device(request.user) and not request.user.is_verified():
+            return redirect(f"{reverse('two_factor_verify')}?{request.GET.urlencode()}")
+        return super().dispatch(request, *args, **kwargs)
+
+    def device(self) -> TOTPDevice:
+        device = TOTPDevice.objects.filter(user=self.request.user, confirmed=False).first()
+        return device or TOTPDevice.objects.create(
+            user=self.request.user, name="authenticator", confirmed=False
+        )
+
+    def get_context_data(self, **kwargs):
+        device = self.device()
+        return super().get_context_data(
+            qr_svg=segno.make(device.config_url, error="m").svg_inline(scale=5, border=2),
+            secret=_base32(device.bin_key),
+            enrolled=user_has_device(self.request.user),
+            next=self.request.GET.get("next", ""),
+            **kwargs,
+        )
+
+    def form_valid(self, form):
+        device = self.device()
+        if not device.verify_token(form.cleaned_data["token"]):
+            audit.record(
+                audit.Action.TWO_FACTOR_FAILED,
+                user=self.request.user,
+                obj=device,
+                detail="setup",
+                outcome=audit.Outcome.FAILURE,
+            )
+            form.add_error("token", _("That code is not right. Check the time on your phone."))
+            return self.form_invalid(form)
+        with transaction.atomic():
+            TOTPDevice.objects.filter(user=self.request.user, confirmed=True).delete()
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            codes = new_backup_codes(self.request.user)
+        otp_login(self.request, device)
+        self.request.session[TWO_FACTOR_ENROLLED] = True
+        self.request.session[SESSION_NEW_CODES] = codes
+        audit.record(audit.Action.TWO_FACTOR_ENROLLED, user=self.request.user, obj=device)
+        messages.success(self.request, _("Two-factor authentication is on for your account."))
+        next_url = _next_url(self.request, "home")
+        return redirect(f"{reverse('two_factor_backup_codes')}?next={next_url}")
+
+
+def _base32(key: bytes) -> str:
+    """The key as authenticator apps ask for it when typed: base32, in groups of four."""
+    text = b32encode(key).decode().rstrip("=")
+    return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+class VerifyView(FormView):
+    """After the password: a code from the app or a backup code."""
+
+    template_name = "registration/two_factor_verify.html"
+    form_class = TokenForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not user_has_device(request.user):
+            return redirect(f"{reverse('two_factor_setup')}?{request.GET.urlencode()}")
+        if request.user.is_verified():
+            return redirect(_next_url(request, "home"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(next=self.request.GET.get("next", ""), **kwargs)
+
+    def form_valid(self, form):
+        device = match_token(self.request.user, form.cleaned_data["token"])
+        if device is None:
+            audit.record(
+                audit.Action.TWO_FACTOR_FAILED,
+                user=self.request.user,
+                detail="verify",
+                outcome=audit.Outcome.FAILURE,
+            )
+            form.add_error(
+                "token",
+                _("That code is not right, or it was already used. Wait for the next code."),
+            )
+            return self.form_invalid(form)
+        otp_login(self.request, device)
+        audit.record(
+            audit.Action.TWO_FACTOR_VERIFIED,
+            user=self.request.user,
+            obj=device,
+            detail="backup" if isinstance(device, StaticDevice) else "totp",
+        )
+        if isinstance(device, StaticDevice):
+            left = device.token_set.count()
+            messages.warning(
+                self.request,
+                _("You used a backup code; %(left)s are left. Make new ones on this page.")
+                % {"left": left},
+            )
+            return redirect("two_factor_backup_codes")
+        return redirect(_next_url(self.request, "home"))
+
+
+class BackupCodesView(TemplateView):
+    """Shows new backup codes once, and makes a new set on request (old ones stop working)."""
+
+    template_name = "registration/two_factor_backup_codes.html"
+
+    def get_context_data(self, **kwargs):
+        device = StaticDevice.objects.filter(user=self.request.user, name="backup").first()
+        return super().get_context_data(
+            codes=self.request.session.pop(SESSION_NEW_CODES, None),
+            remaining=device.token_set.count() if device else 0,
+            next=_next_url(self.request, "home"),
+            **kwargs,
+        )
+
+    def post(self, request):
+        self.request.session[SESSION_NEW_CODES] = new_backup_codes(request.user)
+        messages.success(request, _("New backup codes made; the old ones no longer work."))
+        return redirect("two_factor_backup_codes")
