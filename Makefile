@@ -34,7 +34,11 @@ run: setup
 test: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/bandit -q -r portal reports indicators bench --severity-level medium
 	$(BIN)/python manage.py makemigrations --check --dry-run --noinput
+	DJANGO_ENV=production DJANGO_SECRET_KEY=check-deploy-only-$$(date +%s)-not-a-real-key-0123456789abcdef \
+	  ALLOWED_HOSTS=portal.example.vn DATABASE_URL= REDIS_URL= \
+	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 	$(BIN)/python -m pytest
 
 lint:

@@ -3,6 +3,7 @@
 import tempfile
 from collections.abc import Iterable, Iterator
 
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from indicators.exports import csv_stream, write_xlsx
@@ -42,7 +43,18 @@ def counted(rows: Iterable[list], log: SummaryDownload | None) -> Iterator[list]
 
 
 def csv_chunks(rows: Iterable[list], log: SummaryDownload | None = None) -> Iterator[str]:
-    return csv_stream(header(), counted(rows, log))
+    return in_current_language(csv_stream(header(), counted(rows, log)))
+
+
+def in_current_language(chunks: Iterator[str]) -> Iterator[str]:
+    """A streamed body is produced after the view returns: keep the request's language for it."""
+    language = translation.get_language()
+
+    def produce():
+        with translation.override(language):
+            yield from chunks
+
+    return produce()
 
 
 def xlsx_file(rows: Iterable[list], log: SummaryDownload | None = None):

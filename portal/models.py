@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.auth.password_validation import validate_password
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -15,6 +16,10 @@ class UserManager(BaseUserManager):
         if not email:
             raise ValueError("An e-mail address is required.")
         user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        if password is not None:
+            # Every path that creates an account (createsuperuser --noinput included) applies
+            # the same password rules as the forms.
+            validate_password(password, user)
         user.set_password(password)
         user.save(using=self._db)
         return user

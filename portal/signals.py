@@ -39,6 +39,13 @@ def on_logout(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def on_login_failed(sender, credentials, request=None, **kwargs):
+    """One row per failed attempt: this one, or `locked_out` when the attempt ended locked.
+
+    django-axes (installed before the portal, so its receiver runs first) marks the request
+    when the pair is locked; its `user_locked_out` signal then writes the row instead.
+    """
+    if request is not None and getattr(request, "axes_locked_out", False):
+        return
     # Django has already replaced the password in `credentials`; only the e-mail is kept.
     username = str(credentials.get("username", "")).strip().lower()
     user = User.objects.filter(email__iexact=username).first() if username else None

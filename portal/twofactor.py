@@ -19,6 +19,7 @@ from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
 from portal import audit
 from portal.forms import TokenForm
@@ -47,8 +48,14 @@ def new_backup_codes(user) -> list[str]:
     return codes
 
 
+SESSION_NEW_KEY = "_portal_totp_key"
+
+
 class SetupView(FormView):
-    """Scan a QR code (or type the key), then prove it works with a first code."""
+    """Scan a QR code (or type the key), then prove it works with a first code.
+
+    The key lives in the session until a code confirms it, so showing the page writes nothing.
+    """
 
     template_name = "registration/two_factor_setup.html"
     form_class = TokenForm
@@ -58,14 +65,14 @@ class SetupView(FormView):
             return redirect(f"{reverse('two_factor_verify')}?{request.GET.urlencode()}")
         return super().dispatch(request, *args, **kwargs)
 
-    def device(self) -> TOTPDevice:
-        device = TOTPDevice.objects.filter(user=self.request.user, confirmed=False).first()
-        return device or TOTPDevice.objects.create(
-            user=self.request.user, name="authenticator", confirmed=False
-        )
+    def pending_device(self) -> TOTPDevice:
+        key = self.request.session.get(SESSION_NEW_KEY)
+        if not key:
+            key = self.request.session[SESSION_NEW_KEY] = random_hex(20)
+        return TOTPDevice(user=self.request.user, name="authenticator", key=key, confirmed=False)
 
     def get_context_data(self, **kwargs):
-        device = self.device()
+        device = self.pending_device()
         return super().get_context_data(
             qr_svg=segno.make(device.config_url, error="m").svg_inline(scale=5, border=2),
             secret=_base32(device.bin_key),
@@ -75,23 +82,28 @@ class SetupView(FormView):
         )
 
     def form_valid(self, form):
-        device = self.device()
-        if not device.verify_token(form.cleaned_data["token"]):
+        device = self.pending_device()
+        with transaction.atomic():
+            device.save()
+            accepted = device.verify_token(form.cleaned_data["token"])
+            if not accepted:
+                transaction.set_rollback(True)
+        if not accepted:
             audit.record(
                 audit.Action.TWO_FACTOR_FAILED,
                 user=self.request.user,
-                obj=device,
                 detail="setup",
                 outcome=audit.Outcome.FAILURE,
             )
             form.add_error("token", _("That code is not right. Check the time on your phone."))
             return self.form_invalid(form)
         with transaction.atomic():
-            TOTPDevice.objects.filter(user=self.request.user, confirmed=True).delete()
+            TOTPDevice.objects.filter(user=self.request.user).exclude(pk=device.pk).delete()
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             codes = new_backup_codes(self.request.user)
         otp_login(self.request, device)
+        del self.request.session[SESSION_NEW_KEY]
         self.request.session[TWO_FACTOR_ENROLLED] = True
         self.request.session[SESSION_NEW_CODES] = codes
         audit.record(audit.Action.TWO_FACTOR_ENROLLED, user=self.request.user, obj=device)

@@ -25,6 +25,11 @@ urlpatterns = [
         ),
         name="password_reset",
     ),
+    path(
+        "accounts/password_change/",
+        views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
     path("accounts/two-factor/", twofactor.SetupView.as_view(), name="two_factor_setup"),
     path("accounts/two-factor/verify/", twofactor.VerifyView.as_view(), name="two_factor_verify"),
     path(

@@ -1,6 +1,7 @@
 import datetime
 
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -10,11 +11,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import ListView, TemplateView
 
+from indicators.downloads import in_current_language
 from indicators.exports import csv_stream
 from portal import audit
 from portal.filters import AuditFilter
 from portal.health import broker_state, database_state
-from portal.models import AuditEvent
+from portal.models import AuditEvent, UserSession
 from portal.selectors import home_overview_for
 from reports.access import ensure_admin
 from reports.selectors import home_counts_for
@@ -107,9 +109,20 @@ def audit_log_download(request):
         for event in filterset.qs.iterator(chunk_size=2000)
     )
     response = StreamingHttpResponse(
-        csv_stream([str(label) for label in AUDIT_COLUMNS.values()], rows),
+        in_current_language(csv_stream([str(label) for label in AUDIT_COLUMNS.values()], rows)),
         content_type="text/csv; charset=utf-8",
     )
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="napwps-audit-{stamp}.csv"'
     return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's view; the new session key it gives the user is recorded as theirs."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        UserSession.objects.update_or_create(
+            session_key=self.request.session.session_key, defaults={"user": self.request.user}
+        )
+        return response

@@ -185,9 +185,9 @@ def test_the_csv_download_is_suppressed_translated_and_logged(client, summaries)
     assert log.rows == len(rows) - 1
 
 
-def test_the_csv_follows_the_users_language(client, summaries):
+def test_the_csv_follows_the_users_language(client, summaries, settings):
     client.force_login(users()["admin"])
-    client.cookies["django_language"] = "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     rows = read_csv(client.get(reverse("summaries:download_csv")))
     assert rows[0][:3] == ["Indicator code", "Indicator", "Pillar"]
 

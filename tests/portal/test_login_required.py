@@ -52,7 +52,9 @@ def sample_url(name: str, pattern: URLPattern) -> str:
     raise AssertionError(f"no sample URL for {name}")
 
 
-PROTECTED = sorted((n, p) for n, p in named_patterns() if n not in ANONYMOUS_ALLOWED)
+PROTECTED = sorted(
+    ((n, p) for n, p in named_patterns() if n not in ANONYMOUS_ALLOWED), key=lambda item: item[0]
+)
 
 
 @pytest.mark.parametrize(("name", "pattern"), PROTECTED, ids=[n for n, _ in PROTECTED])

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from reports import services
 from reports.models import ActivityReport, Figure, Notification, ReportEvent
@@ -272,7 +273,7 @@ def test_a_second_decision_tells_the_reviewer_who_decided_first():
     second = factories.reviewer(provinces=[report.province])
     services.report_approve(reviewer=first, report_id=report.pk, expected_version=report.version)
 
-    with pytest.raises(services.ConflictError, match="approved"):
+    with translation.override("en"), pytest.raises(services.ConflictError, match="approved"):
         services.report_return(
             reviewer=second, report_id=report.pk, comment="x", expected_version=report.version
         )
