@@ -150,3 +150,18 @@ def test_the_setup_page_loads_nothing_from_elsewhere(unverified_client, clock):
     post_login(unverified_client, factories.admin_user().email)
     page = unverified_client.get(reverse("two_factor_setup")).content.decode()
     assert not re.search(r"""(src|href)=["']https?://""", page)
+
+
+def test_an_admin_resets_a_lost_second_factor(unverified_client, clock):
+    from django.core.management import call_command
+
+    reviewer = factories.reviewer()
+    post_login(unverified_client, reviewer.email)
+    enrol(unverified_client)
+    call_command("reset_two_factor", reviewer.email.upper(), stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    assert not TOTPDevice.objects.filter(user=reviewer).exists()
+    assert not StaticToken.objects.filter(device__user=reviewer).exists()
+    post_login(unverified_client, reviewer.email)
+    response = unverified_client.get(reverse("reports:queue"))
+    assert response["Location"].startswith(reverse("two_factor_setup"))
