@@ -242,11 +242,21 @@ def cmd_latency(args) -> None:
 SYNTHETIC = """
 INSERT INTO indicators_provincialsummary (province_id, period_id, indicator_id, dimension,
     category, value, numerator, denominator, report_count, organisation_count, computed_at)
-SELECT p.id, q.id, i.id, 'bench', c::text, (random() * 300)::int, NULL, NULL, 3, 2, now()
+SELECT p.id, q.id, i.id, c.dimension, c.category, (random() * 300)::int, NULL, NULL, 3, 2, now()
 FROM portal_province p CROSS JOIN reports_reportingperiod q CROSS JOIN indicators_indicator i
-CROSS JOIN generate_series(1, %s) AS c
+CROSS JOIN (VALUES {cells}) AS c (dimension, category)
 ON CONFLICT DO NOTHING
 """
+
+
+def _cells(count: int) -> str:
+    """The first `count` real (dimension, category) cells, as SQL VALUES (our own constants)."""
+    from reports.disaggregation import DIMENSIONS, TOTAL
+
+    cells = [(TOTAL, "")] + [(d, c) for d, (_l, cats) in DIMENSIONS.items() for c, _n in cats]
+    if count > len(cells):
+        sys.exit(f"at most {len(cells)} cells per indicator; ask for fewer rows")
+    return ", ".join(f"('{d}', '{c}')" for d, c in cells[:count])
 
 
 def cmd_export_child(args) -> None:
@@ -269,7 +279,7 @@ def cmd_export_child(args) -> None:
                 )
                 combos = cursor.fetchone()[0]
                 per_combo = -(-max(args.rows - ProvincialSummary.objects.count(), 0) // combos)
-                cursor.execute(SYNTHETIC, [per_combo])
+                cursor.execute(SYNTHETIC.format(cells=_cells(max(per_combo, 1))))
             rows_in_table = ProvincialSummary.objects.count()
             started = time.perf_counter()
             rows = export_rows(user=None, filters=SummaryFilters())

@@ -1,4 +1,5 @@
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -70,3 +71,13 @@ def client():
 @pytest.fixture
 def unverified_client():
     return Client()
+
+
+@pytest.fixture
+def real_worker():
+    """A Celery worker in this process, consuming from the real broker (REDIS_URL)."""
+    celery_app.conf.task_always_eager = False
+    celery_app.control.purge()
+    with start_worker(celery_app, perform_ping_check=False, concurrency=1, pool="solo"):
+        yield
+    celery_app.conf.task_always_eager = True

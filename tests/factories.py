@@ -111,24 +111,29 @@ def draft_report(
     )
 
 
-def complete_figures(report):
-    """Figures that pass every submission rule for the report's programme."""
+def figures_with_total(report, total: int, ratio: tuple[int, int] = (3, 4)):
+    """Valid figures for every indicator of the report's programme: each count is `total`, all
+    of it in the first category of each breakdown; each ratio is `ratio`."""
     from reports.disaggregation import categories
     from reports.figures import FigureInput
 
     inputs = {}
     for indicator in report.programme.indicators.all():
         if indicator.is_ratio:
-            inputs[indicator.pk] = FigureInput(numerator=3, denominator=4)
+            inputs[indicator.pk] = FigureInput(numerator=ratio[0], denominator=ratio[1])
             continue
         cells = {}
         for dimension in indicator.disaggregations:
-            first, *rest = categories(dimension)
-            cells[(dimension, first[0])] = 10
-            for category, _label in rest:
-                cells[(dimension, category)] = 0
-        inputs[indicator.pk] = FigureInput(total=10, cells=cells)
+            (first, _label), *rest = categories(dimension)
+            cells[(dimension, first)] = total
+            cells.update({(dimension, category): 0 for category, _l in rest})
+        inputs[indicator.pk] = FigureInput(total=total, cells=cells)
     return inputs
+
+
+def complete_figures(report):
+    """Figures that pass every submission rule for the report's programme."""
+    return figures_with_total(report, 10)
 
 
 def submitted_report(**kwargs):

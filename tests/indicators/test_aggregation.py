@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from indicators import aggregation, services
 from indicators.models import AggregationRun, ProvincialSummary, StaleSummary
 from reports import services as report_services
-from reports.disaggregation import categories
 from reports.figures import FigureInput
 from reports.models import ActivityReport, Figure
 from tests import factories
@@ -66,17 +65,7 @@ def make_reports(plan):
             report = factories.draft_report(organisation=organisation, period_code=period_code)
         except report_services.DuplicateReportError:
             continue
-        figures = {}
-        for indicator in report.programme.indicators.all():
-            if indicator.is_ratio:
-                figures[indicator.pk] = FigureInput(numerator=num, denominator=den)
-                continue
-            cells = {}
-            for dimension in indicator.disaggregations:
-                (first, _label), *rest = categories(dimension)
-                cells[(dimension, first)] = total
-                cells.update({(dimension, category): 0 for category, _l in rest})
-            figures[indicator.pk] = FigureInput(total=total, cells=cells)
+        figures = factories.figures_with_total(report, total, ratio=(num, den))
         author = report.created_by
         submit = status != "draft"
         report_services.report_update(

@@ -5,7 +5,6 @@ import threading
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.db import connection
 
@@ -34,15 +33,6 @@ def wait_for(condition, seconds=10.0):
             return True
         time.sleep(0.05)
     return condition()
-
-
-@pytest.fixture
-def real_worker():
-    celery_app.conf.task_always_eager = False
-    celery_app.control.purge()
-    with start_worker(celery_app, perform_ping_check=False, concurrency=1, pool="solo"):
-        yield
-    celery_app.conf.task_always_eager = True
 
 
 @pytest.fixture

@@ -22,22 +22,10 @@ HANOI, HCMC = "01", "79"
 def approve_with_total(province_code: str, total: int, period_code="2026-Q2"):
     """An approved trusted-address report whose count indicators all carry `total`."""
     from reports import services
-    from reports.disaggregation import categories
-    from reports.figures import FigureInput
 
     organisation = factories.OrganisationFactory(province=factories.province(province_code))
     report = factories.draft_report(organisation=organisation, period_code=period_code)
-    figures = {}
-    for indicator in report.programme.indicators.all():
-        if indicator.is_ratio:
-            figures[indicator.pk] = FigureInput(numerator=30, denominator=40)
-            continue
-        cells = {}
-        for dimension in indicator.disaggregations:
-            (first, _label), *rest = categories(dimension)
-            cells[(dimension, first)] = total
-            cells.update({(dimension, category): 0 for category, _l in rest})
-        figures[indicator.pk] = FigureInput(total=total, cells=cells)
+    figures = factories.figures_with_total(report, total, ratio=(30, 40))
     services.report_update(
         actor=report.created_by,
         report_id=report.pk,

@@ -5,12 +5,10 @@ import time
 from datetime import timedelta
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from portal.celery import app as celery_app
 from portal.tasks import clear_expired_sessions
 
 pytestmark = [
@@ -21,15 +19,6 @@ pytestmark = [
         not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set: no broker for a real worker"
     ),
 ]
-
-
-@pytest.fixture
-def real_worker():
-    celery_app.conf.task_always_eager = False
-    celery_app.control.purge()
-    with start_worker(celery_app, perform_ping_check=False, concurrency=1, pool="solo"):
-        yield
-    celery_app.conf.task_always_eager = True
 
 
 def test_a_task_sent_through_redis_is_executed_and_its_result_is_in_the_database(real_worker):
