@@ -16,6 +16,16 @@ class Pillar(models.TextChoices):
     INTERNATIONAL_COOPERATION = "international_cooperation", _("International cooperation")
 
 
+UNIT_LABELS = {
+    "%": "%",
+    "count": _("count"),
+    "persons": _("persons"),
+    "campaigns": _("campaigns"),
+    "cases": _("cases"),
+    "sessions": _("sessions"),
+}
+
+
 class Indicator(BilingualNameMixin, models.Model):
     class Aggregation(models.TextChoices):
         COUNT = "count", _("Count (figures add up)")
@@ -57,6 +67,11 @@ class Indicator(BilingualNameMixin, models.Model):
     @property
     def is_ratio(self) -> bool:
         return self.aggregation == self.Aggregation.RATIO
+
+    @property
+    def unit_label(self) -> str:
+        """The unit in the reader's language (the catalogue stores a short English code)."""
+        return str(UNIT_LABELS.get(self.unit, self.unit))
 
     @property
     def disaggregations(self) -> list[str]:

@@ -95,7 +95,7 @@ class SummaryView(TemplateView):
             chart_table = next((t for t in tables if t.indicator == chart_indicator), None)
             charts = {
                 "indicator": f"{chart_indicator.code} · {chart_indicator.name}",
-                "unit": "%" if chart_indicator.is_ratio else chart_indicator.unit,
+                "unit": "%" if chart_indicator.is_ratio else chart_indicator.unit_label,
                 "over_time": series_over_time(
                     user=user, filters=filters, indicator=chart_indicator, published=published
                 ),
