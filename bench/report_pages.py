@@ -20,8 +20,7 @@ def main() -> None:
     args = parser.parse_args()
     django_setup()
 
-    from django.db import connection
-    from django.test import Client
+    from django.db import connection, transaction
     from django.urls import reverse
 
     from portal.demo import demo_email
@@ -49,10 +48,33 @@ def main() -> None:
         ("report page, review (admin)", admin, in_queue.get_absolute_url()),
     ]
     print(f"{'page':34} {'status':>6} {'queries':>8} {'median ms':>10} {'max ms':>8}")
+    with transaction.atomic():
+        worst = measure(pages, args.repeat, connection)
+        transaction.set_rollback(True)  # the sessions and devices made for the run
+    verdict = "within" if worst <= GOAL_MS else "ABOVE"
+    print(f"slowest median {worst:.1f} ms: {verdict} the {GOAL_MS} ms goal")
+
+
+def logged_in(user):
+    """A test client past the login and, for reviewers and admins, the second factor."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client = Client()
+    client.force_login(user)
+    if user.needs_two_factor:
+        device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench")
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
+def measure(pages, repeat, connection) -> float:
     worst = 0.0
     for label, user, url in pages:
-        client = Client()
-        client.force_login(user)
+        client = logged_in(user)
         response = client.get(url)
         statements = []
 
@@ -63,14 +85,13 @@ def main() -> None:
         # request_started clears Django's query log, so count at the cursor instead.
         with connection.execute_wrapper(count):
             response = client.get(url)
-        median, samples = timed(lambda c=client, u=url: c.get(u), args.repeat)
+        median, samples = timed(lambda c=client, u=url: c.get(u), repeat)
         worst = max(worst, median)
         print(
             f"{label:34} {response.status_code:>6} {len(statements):>8} "
             f"{median:>10.1f} {max(samples):>8.1f}"
         )
-    verdict = "within" if worst <= GOAL_MS else "ABOVE"
-    print(f"slowest median {worst:.1f} ms: {verdict} the {GOAL_MS} ms goal")
+    return worst
 
 
 if __name__ == "__main__":
