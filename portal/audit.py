@@ -43,7 +43,8 @@ def unbind_request(token: contextvars.Token) -> None:
     _current.reset(token)
 
 
-def _organisation_of(user):
+def organisation_of(user):
+    """The first organisation the user belongs to (None for anonymous or unattached users)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     memberships = user.membership_list
@@ -72,7 +73,7 @@ def record(
     event = AuditEvent.objects.create(
         user=known_user,
         username=(username or (known_user.email if known_user else ""))[:254],
-        organisation=organisation or _organisation_of(known_user),
+        organisation=organisation or organisation_of(known_user),
         action=action,
         object_type=object_type[:60],
         object_id=str(object_id)[:64] if object_id != "" else "",

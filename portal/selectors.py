@@ -2,9 +2,11 @@
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
-from portal.models import Membership, Organisation, Province, User
+from portal.models import AuditEvent, Membership, Organisation, Province, User
 
 
 def memberships_of(*, user: User) -> QuerySet[Membership]:
@@ -53,3 +55,10 @@ def home_overview_for(*, user: User) -> HomeOverview:
             "programmes": Programme.objects.filter(is_active=True).count(),
         }
     return overview
+
+
+def audit_events_for(*, user: User) -> QuerySet[AuditEvent]:
+    """The audit log, for admins only (PermissionDenied for everybody else)."""
+    if not user.is_portal_admin:
+        raise PermissionDenied(_("Only national administrators can do this."))
+    return AuditEvent.objects.select_related("organisation").order_by("-at", "-pk")

@@ -52,7 +52,7 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
     audit.record(
         audit.Action.LOGIN_FAILED,
         username=username,
-        organisation=audit._organisation_of(user) if user else None,
+        organisation=audit.organisation_of(user) if user else None,
         outcome=audit.Outcome.FAILURE,
     )
 
@@ -80,7 +80,10 @@ def end_sessions(user: User, *, keep: str | None = None) -> int:
 
 
 @receiver(pre_save, sender=User)
-def remember_previous(sender, instance: User, **kwargs):
+def remember_previous(sender, instance: User, update_fields=None, **kwargs):
+    if update_fields is not None and not {"password", "is_active"} & set(update_fields):
+        instance._previous_state = None  # e.g. last_login at each login: nothing to compare
+        return
     previous = (
         User.objects.filter(pk=instance.pk).values("password", "is_active").first()
         if instance.pk

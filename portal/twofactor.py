@@ -9,23 +9,21 @@ from base64 import b32encode
 
 import segno
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 from django_otp import login as otp_login
-from django_otp import match_token, user_has_device
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp import user_has_device
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
-from portal import audit
+from portal import services
 from portal.forms import TokenForm
 from portal.middleware import TWO_FACTOR_ENROLLED
 
-BACKUP_CODES = 10
 SESSION_NEW_CODES = "_portal_new_backup_codes"
 
 
@@ -36,16 +34,6 @@ def _next_url(request, default: str) -> str:
     ):
         return target
     return reverse(default)
-
-
-@transaction.atomic
-def new_backup_codes(user) -> list[str]:
-    """Replace the user's backup codes with ten new ones; returned once, stored hashed by use."""
-    device, _created = StaticDevice.objects.get_or_create(user=user, name="backup")
-    device.token_set.all().delete()
-    codes = [StaticToken.random_token() for _ in range(BACKUP_CODES)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
-    return codes
 
 
 SESSION_NEW_KEY = "_portal_totp_key"
@@ -82,31 +70,19 @@ class SetupView(FormView):
         )
 
     def form_valid(self, form):
-        device = self.pending_device()
-        with transaction.atomic():
-            device.save()
-            accepted = device.verify_token(form.cleaned_data["token"])
-            if not accepted:
-                transaction.set_rollback(True)
-        if not accepted:
-            audit.record(
-                audit.Action.TWO_FACTOR_FAILED,
-                user=self.request.user,
-                detail="setup",
-                outcome=audit.Outcome.FAILURE,
-            )
+        enrolled = services.two_factor_enrol(
+            user=self.request.user,
+            key=self.pending_device().key,
+            token=form.cleaned_data["token"],
+        )
+        if enrolled is None:
             form.add_error("token", _("That code is not right. Check the time on your phone."))
             return self.form_invalid(form)
-        with transaction.atomic():
-            TOTPDevice.objects.filter(user=self.request.user).exclude(pk=device.pk).delete()
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            codes = new_backup_codes(self.request.user)
+        device, codes = enrolled
         otp_login(self.request, device)
         del self.request.session[SESSION_NEW_KEY]
         self.request.session[TWO_FACTOR_ENROLLED] = True
         self.request.session[SESSION_NEW_CODES] = codes
-        audit.record(audit.Action.TWO_FACTOR_ENROLLED, user=self.request.user, obj=device)
         messages.success(self.request, _("Two-factor authentication is on for your account."))
         next_url = _next_url(self.request, "home")
         return redirect(f"{reverse('two_factor_backup_codes')}?next={next_url}")
@@ -135,26 +111,14 @@ class VerifyView(FormView):
         return super().get_context_data(next=self.request.GET.get("next", ""), **kwargs)
 
     def form_valid(self, form):
-        device = match_token(self.request.user, form.cleaned_data["token"])
+        device = services.two_factor_check(user=self.request.user, token=form.cleaned_data["token"])
         if device is None:
-            audit.record(
-                audit.Action.TWO_FACTOR_FAILED,
-                user=self.request.user,
-                detail="verify",
-                outcome=audit.Outcome.FAILURE,
-            )
             form.add_error(
                 "token",
                 _("That code is not right, or it was already used. Wait for the next code."),
             )
             return self.form_invalid(form)
         otp_login(self.request, device)
-        audit.record(
-            audit.Action.TWO_FACTOR_VERIFIED,
-            user=self.request.user,
-            obj=device,
-            detail="backup" if isinstance(device, StaticDevice) else "totp",
-        )
         if isinstance(device, StaticDevice):
             left = device.token_set.count()
             messages.warning(
@@ -181,6 +145,6 @@ class BackupCodesView(TemplateView):
         )
 
     def post(self, request):
-        self.request.session[SESSION_NEW_CODES] = new_backup_codes(request.user)
+        self.request.session[SESSION_NEW_CODES] = services.backup_codes_renew(user=request.user)
         messages.success(request, _("New backup codes made; the old ones no longer work."))
         return redirect("two_factor_backup_codes")

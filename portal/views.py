@@ -16,9 +16,8 @@ from indicators.exports import csv_stream
 from portal import audit
 from portal.filters import AuditFilter
 from portal.health import broker_state, database_state
-from portal.models import AuditEvent, UserSession
-from portal.selectors import home_overview_for
-from reports.access import ensure_admin
+from portal.models import UserSession
+from portal.selectors import audit_events_for, home_overview_for
 from reports.selectors import home_counts_for
 
 
@@ -50,10 +49,8 @@ def locked_out(request, original_response=None, credentials=None):
     return render(request, "registration/locked_out.html", {"cooloff_minutes": minutes}, status=429)
 
 
-def _audit_events(request):
-    ensure_admin(request.user)
-    events = AuditEvent.objects.select_related("user", "organisation").order_by("-at", "-pk")
-    return AuditFilter(request.GET or None, queryset=events)
+def _audit_events(request) -> AuditFilter:
+    return AuditFilter(request.GET or None, queryset=audit_events_for(user=request.user))
 
 
 class AuditLogView(ListView):
