@@ -42,12 +42,7 @@ def two_factor_enrol(*, user: User, key: str, token: str) -> tuple[TOTPDevice, l
             transaction.set_rollback(True)
             device = None
     if device is None:
-        audit.record(
-            audit.Action.TWO_FACTOR_FAILED,
-            user=user,
-            detail="setup",
-            outcome=audit.Outcome.FAILURE,
-        )
+        _two_factor_failed(user, "setup")
         return None
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
@@ -62,12 +57,7 @@ def two_factor_check(*, user: User, token: str):
     """The device that accepts the code (authenticator or backup code), or None; audited."""
     device = match_token(user, token)
     if device is None:
-        audit.record(
-            audit.Action.TWO_FACTOR_FAILED,
-            user=user,
-            detail="verify",
-            outcome=audit.Outcome.FAILURE,
-        )
+        _two_factor_failed(user, "verify")
         return None
     audit.record(
         audit.Action.TWO_FACTOR_VERIFIED,
@@ -76,3 +66,9 @@ def two_factor_check(*, user: User, token: str):
         detail="backup" if isinstance(device, StaticDevice) else "totp",
     )
     return device
+
+
+def _two_factor_failed(user: User, where: str) -> None:
+    audit.record(
+        audit.Action.TWO_FACTOR_FAILED, user=user, detail=where, outcome=audit.Outcome.FAILURE
+    )
