@@ -1,6 +1,8 @@
 import pytest
 from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
 from django.conf import settings
+from django.db import connection
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 
@@ -78,6 +80,16 @@ def real_worker():
     """A Celery worker in this process, consuming from the real broker (REDIS_URL)."""
     celery_app.conf.task_always_eager = False
     celery_app.control.purge()
-    with start_worker(celery_app, perform_ping_check=False, concurrency=1, pool="solo"):
-        yield
-    celery_app.conf.task_always_eager = True
+    # The worker runs tasks in its own thread: close that thread's database connection after
+    # each task, or the test database cannot be dropped at the end of the run.
+    task_postrun.connect(_close_thread_connection, weak=False)
+    try:
+        with start_worker(celery_app, perform_ping_check=False, concurrency=1, pool="solo"):
+            yield
+    finally:
+        task_postrun.disconnect(_close_thread_connection)
+        celery_app.conf.task_always_eager = True
+
+
+def _close_thread_connection(**kwargs):
+    connection.close()

@@ -70,3 +70,20 @@ def new_page(browser, live_server):
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _end_stray_server_connections(django_db_setup, django_db_blocker):
+    """The live server answers each browser connection in a thread of its own, with its own
+    database connection; one may outlive the browser. End them before the test database is
+    dropped (on PostgreSQL; SQLite has nothing to end)."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
