@@ -62,7 +62,7 @@ def recompute(*, province_id: int, period_id: int) -> int:
         )
         written = cursor.rowcount
         cursor.execute(
-            f"DELETE FROM {SUMMARY} WHERE province_id = %s AND period_id = %s AND computed_at < %s",  # noqa: S608 - our table names
+            f"DELETE FROM {SUMMARY} WHERE province_id = %s AND period_id = %s AND computed_at < %s",  # noqa: S608  # nosec B608 - our table names
             [province_id, period_id, now],
         )
     return written
@@ -77,7 +77,7 @@ def rebuild_all() -> int:
         now = _now_param()
         cursor.execute(UPSERT.format(where=""), [now])
         written = cursor.rowcount
-        cursor.execute(f"DELETE FROM {SUMMARY} WHERE computed_at < %s", [now])  # noqa: S608 - our table name
+        cursor.execute(f"DELETE FROM {SUMMARY} WHERE computed_at < %s", [now])  # noqa: S608  # nosec B608 - our table name
     return written
 
 
