@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet, Sum
 
 from indicators.models import Indicator, ProvincialSummary, Target
-from indicators.suppression import display, suppress
+from indicators.suppression import display, is_small, suppress, suppress_ratio
 from portal.models import Membership, Province, User
 from reports.disaggregation import TOTAL, categories, category_label
 from reports.models import ReportingPeriod
@@ -239,14 +239,17 @@ def _table(indicator, rows, provinces, k, published) -> IndicatorTable:
 
     table_rows = [make_row(pk, provinces[pk].short_name, provinces[pk].code) for pk in place_ids]
     national = make_row(NATIONAL, "")
-    chart = (
-        [(row.label, int(row.total) if row.total.isdigit() else None) for row in table_rows]
-        if not indicator.is_ratio
-        else [
+    if indicator.is_ratio:
+        chart = [
             (row.label, float(row.percent) if row.percent is not None else None)
             for row in table_rows
         ]
-    )
+    else:
+        # From the counts, not the shown text (grouped digits, "<5"): hidden ones stay gaps.
+        chart = [
+            (row.label, None if (pk, TOTAL, "") in hidden else values.get((pk, TOTAL, "")))
+            for pk, row in zip(place_ids, table_rows, strict=True)
+        ]
     return IndicatorTable(indicator, columns, table_rows, national, chart)
 
 
@@ -272,16 +275,22 @@ def series_over_time(*, user: User, filters: SummaryFilters, indicator: Indicato
     for row in sorted(
         rows, key=lambda r: (periods[r["period_id"]].start_date, periods[r["period_id"]].kind)
     ):
-        if indicator.is_ratio:
-            small = published and row["denominator"] is not None and 0 < row["denominator"] < k
-            value = None if small else _percent(row["numerator"], row["denominator"])
-            points.append(
-                (periods[row["period_id"]].label, float(value) if value is not None else None)
-            )
-        else:
-            small = published and row["value"] is not None and 0 < row["value"] < k
-            points.append((periods[row["period_id"]].label, None if small else row["value"]))
+        value = _published_value(indicator, row, k, published)
+        points.append(
+            (periods[row["period_id"]].label, float(value) if value is not None else None)
+        )
     return points
+
+
+def _published_value(indicator: Indicator, row: dict, k: int, published: bool):
+    """A summed total (count, or ratio as a percentage), or None where it must stay hidden."""
+    if indicator.is_ratio:
+        if published and suppress_ratio(row["numerator"], row["denominator"], k):
+            return None
+        return _percent(row["numerator"], row["denominator"])
+    if published and is_small(row["value"], k):
+        return None
+    return row["value"]
 
 
 @dataclass
@@ -321,13 +330,7 @@ def target_progress(*, user: User, filters: SummaryFilters, published: bool) -> 
     progress = []
     for indicator in indicators:
         row = sums.get(indicator.pk)
-        value = None
-        if row is not None:
-            if indicator.is_ratio:
-                small = published and row["denominator"] is not None and 0 < row["denominator"] < k
-                value = None if small else _percent(row["numerator"], row["denominator"])
-            elif not (published and row["value"] is not None and 0 < row["value"] < k):
-                value = row["value"]
+        value = _published_value(indicator, row, k, published) if row is not None else None
         targets = [t for t in indicator.targets.all() if t.kind == Target.Kind.TARGET]
         target_2030 = next((t for t in targets if t.year == 2030), None) or (
             targets[-1] if targets else None
@@ -403,16 +406,12 @@ def _file_value(value: int | None, hidden: bool, k: int) -> int | str:
     return value if value is not None and not hidden else display(value, hidden, k)
 
 
-def _small(value: int | None, k: int) -> bool:
-    return value is not None and 0 < value < k
-
-
 def _export_group(group: list[ProvincialSummary], k: int):
     indicator = group[0].indicator
     by_key = {(s.dimension, s.category): s for s in group}
     if indicator.is_ratio:
         total = by_key.get((TOTAL, ""))
-        secret = total is not None and (_small(total.numerator, k) or _small(total.denominator, k))
+        secret = total is not None and suppress_ratio(total.numerator, total.denominator, k)
     else:
         values = {key: s.value for key, s in by_key.items()}
         dimensions = defaultdict(list)

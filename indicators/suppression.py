@@ -20,7 +20,8 @@ Key = Hashable
 Group = tuple[Key, Sequence[Key]]
 
 
-def _is_small(value: int | None, k: int) -> bool:
+def is_small(value: int | None, k: int) -> bool:
+    """A count that must not be published: more than nobody, fewer than K."""
     return value is not None and 0 < value < k
 
 
@@ -45,7 +46,7 @@ def _unsafe_with_k(
 
 def suppress(values: Mapping[Key, int | None], groups: Sequence[Group], k: int) -> set:
     """Return the keys to hide. `values` maps keys to counts (None: no data, shown as blank)."""
-    hidden = {key for key, value in values.items() if _is_small(value, k)}
+    hidden = {key for key, value in values.items() if is_small(value, k)}
     if k <= 1:
         return hidden
     changed = True
@@ -86,4 +87,4 @@ def display(value: int | None, hidden: bool, k: int, *, localize: bool = False) 
 
 def suppress_ratio(numerator: int | None, denominator: int | None, k: int) -> bool:
     """A ratio is hidden when its denominator is a small count (the numerator would tell)."""
-    return _is_small(denominator, k) or _is_small(numerator, k)
+    return is_small(denominator, k) or is_small(numerator, k)

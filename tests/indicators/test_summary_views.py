@@ -221,3 +221,21 @@ def test_completeness_counts_reporting_and_on_time_rates(client, summaries):
     assert hanoi.reporting_rate == 50.0
     statuses = {item.organisation.pk: item.status for item in hanoi.items}
     assert statuses[silent.pk] == "missing"
+
+
+def test_charts_use_the_counts_not_the_grouped_text(client, summaries):
+    approve_with_total("48", 1_234)
+    aggregation.rebuild_all()
+    client.force_login(users()["admin"])
+    response = client.get(reverse("summaries:index"))
+    table, _total = national_total(response, summaries["indicator"].code)
+    assert dict(table.chart_by_province)["Đà Nẵng"] == 1_234
+    assert "1.234" in [row.total for row in table.rows]  # the table groups digits for reading
+
+
+def test_charts_leave_a_gap_for_a_hidden_count(client, summaries):
+    client.force_login(users()["reviewer_both"])
+    response = client.get(reverse("summaries:index"))
+    table, _total = national_total(response, summaries["indicator"].code)
+    by_code = {row.code: row.label for row in table.rows}
+    assert dict(table.chart_by_province)[by_code[HCMC]] is None
