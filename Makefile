@@ -34,7 +34,7 @@ run: setup
 test: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	$(BIN)/bandit -q -r portal reports indicators bench --severity-level medium
+	$(BIN)/bandit -q -r portal indicators reports summaries config bench --severity-level medium
 	$(BIN)/python manage.py makemigrations --check --dry-run --noinput
 	DJANGO_ENV=production DJANGO_SECRET_KEY=check-deploy-only-$$(date +%s)-not-a-real-key-0123456789abcdef \
 	  ALLOWED_HOSTS=portal.example.vn DATABASE_URL= REDIS_URL= \
@@ -55,10 +55,10 @@ messages: $(STAMP)
 	$(BIN)/python manage.py makemessages -d djangojs -l vi --no-obsolete --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'static/vendor/*'
 
 worker: setup
-	$(BIN)/celery -A portal worker --loglevel=INFO
+	$(BIN)/celery -A config worker --loglevel=INFO
 
 beat: setup
-	$(BIN)/celery -A portal beat --loglevel=INFO
+	$(BIN)/celery -A config beat --loglevel=INFO
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache db.sqlite3

@@ -49,7 +49,7 @@ def approved_cells() -> int:
 def cmd_rebuild(args) -> None:
     from django.db import connection, transaction
 
-    from indicators import aggregation, services
+    from summaries import aggregation, services
 
     cells = approved_cells()
     print(f"{cells:,} approved figure cells")
@@ -136,9 +136,9 @@ class Rollback(Exception):
 def cmd_recompute(args) -> None:
     from django.db import transaction
 
-    from indicators import aggregation
     from portal.models import Province
     from reports.models import ActivityReport, ReportingPeriod
+    from summaries import aggregation
 
     province = Province.objects.order_by("code").first()
     year, quarter = PROBE_PERIOD.split("-Q")
@@ -201,11 +201,11 @@ def cmd_latency(args) -> None:
     from celery.contrib.testing.worker import start_worker
     from django.conf import settings
 
-    from indicators.models import ProvincialSummary
-    from portal.celery import app
+    from config.celery import app
     from portal.models import User
     from reports import services
     from reports.models import ActivityReport
+    from summaries.models import ProvincialSummary
 
     if not settings.REDIS_URL:
         sys.exit("latency needs REDIS_URL (a real broker) and a PostgreSQL DATABASE_URL")
@@ -263,10 +263,10 @@ def cmd_export_child(args) -> None:
     from django.db import connection, transaction
     from django.utils import translation
 
-    from indicators.downloads import header
-    from indicators.exports import csv_stream, write_xlsx
-    from indicators.models import ProvincialSummary
-    from indicators.summaries import SummaryFilters, export_rows
+    from portal.spreadsheets import csv_stream, write_xlsx
+    from summaries.files import export_rows, header
+    from summaries.models import ProvincialSummary
+    from summaries.scope import SummaryFilters
 
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     try:

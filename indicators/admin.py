@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Indicator, Programme, Target
+from portal.admin import OrganisationAdmin
+from portal.models import Organisation
 
 
 class TargetInline(admin.TabularInline):
@@ -23,4 +26,25 @@ class ProgrammeAdmin(admin.ModelAdmin):
     list_filter = ["default_pillar", "frequency", "is_active"]
     search_fields = ["code", "name_vi", "name_en"]
     filter_horizontal = ["indicators"]
+    autocomplete_fields = ["organisations"]
     ordering = ["code"]
+
+
+class ProgrammesRunInline(admin.TabularInline):
+    """On an organisation's admin page: the programmes it runs (and so reports on)."""
+
+    model = Programme.organisations.through
+    extra = 0
+    verbose_name = _("programme run")
+    verbose_name_plural = _("programmes run")
+    autocomplete_fields = ["programme"]
+
+
+# The organisation admin belongs to `portal`, which knows nothing of programmes: the catalogue
+# adds the programmes an organisation runs to it.
+admin.site.unregister(Organisation)
+
+
+@admin.register(Organisation)
+class OrganisationWithProgrammesAdmin(OrganisationAdmin):
+    inlines = [*OrganisationAdmin.inlines, ProgrammesRunInline]

@@ -83,7 +83,6 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_select_related = ["province", "parent"]
     search_fields = ["name", "short_name"]
     autocomplete_fields = ["parent"]
-    filter_horizontal = ["programmes"]
     ordering = ["name"]
 
 

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from indicators.models import Programme
 from portal.models import Membership, Organisation, Province, User
 
 DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105 - documented demo login, refused in production
@@ -55,18 +54,6 @@ ORGANISATIONS = [
         None,
     ),
 ]
-
-# Programmes each demo organisation runs (and so is expected to report on every period).
-ORGANISATION_PROGRAMMES = {
-    "vwu": ["other"],
-    "cwd": ["peace-house"],
-    "cso-safe": ["trusted-address", "peace-house"],
-    "cso-mekong": ["climate-resilience"],
-    "cso-north": ["anti-trafficking"],
-    "vwu-hn-sonson": ["trusted-address"],
-    "vwu-qt-giolinh": ["trusted-address", "climate-resilience"],
-}
-PROVINCIAL_PROGRAMMES = ["peace-house", "trusted-address", "anti-trafficking", "climate-resilience"]
 
 # (e-mail local part, full name, role, organisation key, scope provinces, scope organisations)
 USERS = [
@@ -123,10 +110,6 @@ def seed_people() -> list[DemoLogin]:
                 "parent": organisations[parent_key] if parent_key else None,
             },
         )
-    programmes = {p.code: p for p in Programme.objects.all()}
-    for key, organisation in organisations.items():
-        codes = ORGANISATION_PROGRAMMES.get(key, PROVINCIAL_PROGRAMMES)
-        organisation.programmes.set([programmes[code] for code in codes])
     logins = []
     for local_part, full_name, role, org_key, scope_provinces, scope_orgs in USERS:
         email = demo_email(local_part)

@@ -197,13 +197,6 @@ class Organisation(models.Model):
         related_name="children",
         verbose_name=_("parent organisation"),
     )
-    programmes = models.ManyToManyField(
-        "indicators.Programme",
-        blank=True,
-        related_name="organisations",
-        verbose_name=_("programmes run"),
-        help_text=_("The programmes this organisation is expected to report on each period."),
-    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -9,26 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from django.views.generic import ListView, TemplateView
+from django.views.generic import ListView
 
-from indicators.downloads import in_current_language
-from indicators.exports import csv_stream
 from portal import audit
 from portal.filters import AuditFilter
 from portal.health import broker_state, database_state
 from portal.models import UserSession
-from portal.selectors import audit_events_for, home_overview_for
-from reports.selectors import home_counts_for
-
-
-class HomeView(TemplateView):
-    template_name = "portal/home.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["overview"] = home_overview_for(user=self.request.user)
-        context["counts"] = home_counts_for(user=self.request.user)
-        return context
+from portal.selectors import audit_events_for
+from portal.spreadsheets import csv_stream, in_current_language
 
 
 @login_not_required

@@ -58,8 +58,3 @@ def ensure_can_review(user: User, report: ActivityReport) -> None:
         raise PermissionDenied(_("This report is outside your review scope."))
     if is_own_report(user, report):
         raise PermissionDenied(_("You cannot review a report you created or submitted."))
-
-
-def ensure_admin(user: User) -> None:
-    if not user.is_portal_admin:
-        raise PermissionDenied(_("Only national administrators can do this."))

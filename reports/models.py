@@ -356,3 +356,26 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.recipient} {self.event}"
+
+
+class StaleSummary(models.Model):
+    """A (province, period) whose approved figures changed since they were last summarised.
+
+    Written in the same transaction as the approval or reopening that changed them, and kept in
+    the database, not the broker, so that an approval made while Redis is down is still picked up
+    by the summaries' reconciler, which removes the mark when it has recomputed the cells."""
+
+    province = models.ForeignKey("portal.Province", on_delete=models.CASCADE, related_name="+")
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="+")
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "indicators_stalesummary"  # created by the catalogue app; kept as it was
+        verbose_name = _("stale summary")
+        verbose_name_plural = _("stale summaries")
+        constraints = [
+            models.UniqueConstraint(fields=["province", "period"], name="stale_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.province_id}/{self.period_id}"

@@ -1,14 +1,7 @@
 """Shape figures for read-only display: one block per indicator, grouped by pillar."""
 
-from decimal import Decimal
-
+from indicators.ratios import percent
 from reports.figures import FigureInput, dimension_layout
-
-
-def ratio_percent(numerator: int | None, denominator: int | None) -> Decimal | None:
-    if numerator is None or not denominator:
-        return None
-    return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(Decimal("0.1"))
 
 
 def _entry(indicator, data: FigureInput | None) -> dict:
@@ -20,7 +13,7 @@ def _entry(indicator, data: FigureInput | None) -> dict:
         return {
             "numerator": data.numerator,
             "denominator": data.denominator,
-            "percent": ratio_percent(data.numerator, data.denominator),
+            "percent": percent(data.numerator, data.denominator),
         }
     return {"total": data.total, "cells": data.cells}
 

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from indicators.models import Pillar, Programme
-from indicators.services import summaries_changed
 from portal import audit
 from portal.models import Membership, Organisation, Province, User
+from portal.permissions import ensure_admin
 from portal.queue import enqueue_on_commit
 from reports import access
 from reports.figures import (
@@ -34,6 +34,7 @@ from reports.models import (
     ReportEvent,
     ReportingPeriod,
     ReportPillar,
+    StaleSummary,
 )
 
 Status = ActivityReport.Status
@@ -148,9 +149,19 @@ def _notify(event: ReportEvent) -> None:
     Notification.objects.bulk_create(
         [Notification(recipient_id=pk, event=event) for pk in active], ignore_conflicts=True
     )
-    from reports.tasks import send_event_emails
+    enqueue_on_commit("reports.tasks.send_event_emails", event.pk)
 
-    enqueue_on_commit(send_event_emails, event.pk)
+
+def _approved_figures_changed(report: ActivityReport) -> None:
+    """Approved figures of the report's (province, period) changed: mark them stale in this
+    transaction, and ask the summaries to recompute them once it commits."""
+    StaleSummary.objects.bulk_create(
+        [StaleSummary(province_id=report.province_id, period_id=report.period_id)],
+        update_conflicts=True,
+        unique_fields=["province", "period"],
+        update_fields=["marked_at"],
+    )
+    enqueue_on_commit("summaries.tasks.recompute_summary", report.province_id, report.period_id)
 
 
 # --- Reports -----------------------------------------------------------------------------------
@@ -344,7 +355,7 @@ def report_approve(
         reviewed_by=reviewer,
         reviewed_at=timezone.now(),
     )
-    summaries_changed(province_id=report.province_id, period_id=report.period_id)
+    _approved_figures_changed(report)
     return report
 
 
@@ -376,7 +387,7 @@ def report_reopen(
     *, actor: User, report_id: int, reason: str, expected_version: int | None = None
 ) -> ActivityReport:
     """Send an approved report back for correction (admins only)."""
-    access.ensure_admin(actor)
+    ensure_admin(actor)
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for reopening.")})
     report = _locked(report_id)
@@ -386,7 +397,7 @@ def report_reopen(
     _transition(
         report, actor=actor, kind=ReportEvent.Kind.REOPENED, to=Status.RETURNED, text=reason.strip()
     )
-    summaries_changed(province_id=report.province_id, period_id=report.period_id)
+    _approved_figures_changed(report)
     return report
 
 
@@ -395,7 +406,7 @@ def report_reopen(
 
 @transaction.atomic
 def period_set_locked(*, actor: User, period_id: int, locked: bool) -> ReportingPeriod:
-    access.ensure_admin(actor)
+    ensure_admin(actor)
     period = ReportingPeriod.objects.select_for_update().get(pk=period_id)
     period.is_locked = locked
     period.locked_at = timezone.now() if locked else None

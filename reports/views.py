@@ -9,6 +9,7 @@ from django.views.generic import FormView, ListView, TemplateView
 
 from indicators.models import Indicator
 from portal.models import Membership, Organisation
+from portal.permissions import ensure_admin
 from reports import access, selectors, services
 from reports.figures import inputs_from_figures
 from reports.forms import (
@@ -363,7 +364,7 @@ class PeriodListView(ListView):
     paginate_by = 24
 
     def dispatch(self, request, *args, **kwargs):
-        access.ensure_admin(request.user)
+        ensure_admin(request.user)
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
@@ -372,7 +373,7 @@ class PeriodListView(ListView):
 
 class PeriodLockView(View):
     def post(self, request, pk):
-        access.ensure_admin(request.user)
+        ensure_admin(request.user)
         period = get_object_or_404(ReportingPeriod, pk=pk)
         locked = request.POST.get("locked") == "1"
         services.period_set_locked(actor=request.user, period_id=period.pk, locked=locked)

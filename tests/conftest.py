@@ -6,7 +6,7 @@ from django.db import connection
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 
-from portal.celery import app as celery_app
+from config.celery import app as celery_app
 from tests import factories
 
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0003_organisation_programmes'),
+        ('portal', '0002_load_provinces'),
     ]
 
     operations = [

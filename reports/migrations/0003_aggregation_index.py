@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('indicators', '0003_summaries'),
+        ('indicators', '0002_load_catalogue'),
         ('portal', '0002_load_provinces'),
         ('reports', '0002_create_periods'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

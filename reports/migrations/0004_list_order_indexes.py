@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('indicators', '0003_summaries'),
-        ('portal', '0003_organisation_programmes'),
+        ('indicators', '0002_load_catalogue'),
+        ('portal', '0002_load_provinces'),
         ('reports', '0003_aggregation_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('indicators', '0003_summaries'),
+        ('indicators', '0002_load_catalogue'),
         ('portal', '0004_security'),
         ('reports', '0004_list_order_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

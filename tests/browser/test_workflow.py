@@ -7,10 +7,10 @@ import openpyxl
 import pytest
 from django_otp.oath import totp
 
-from indicators.models import ProvincialSummary
 from reports.disaggregation import categories
 from reports.figures import field_name
 from reports.models import ActivityReport
+from summaries.models import ProvincialSummary
 from tests import factories
 
 pytestmark = [

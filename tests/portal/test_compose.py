@@ -20,9 +20,9 @@ def example_variables() -> set[str]:
 def test_the_compose_file_has_the_five_services_with_a_volume_per_store():
     services = compose()["services"]
     assert set(services) == {"web", "worker", "beat", "db", "redis"}
-    assert "gunicorn portal.wsgi" in services["web"]["command"]
-    assert services["worker"]["command"].startswith("celery -A portal worker")
-    assert services["beat"]["command"].startswith("celery -A portal beat")
+    assert "gunicorn config.wsgi" in services["web"]["command"]
+    assert services["worker"]["command"].startswith("celery -A config worker")
+    assert services["beat"]["command"].startswith("celery -A config beat")
     assert any(v.endswith(":/var/lib/postgresql/data") for v in services["db"]["volumes"])
     assert any(v.endswith(":/data") for v in services["redis"]["volumes"])
     assert set(compose()["volumes"]) >= {"postgres", "redis", "media"}
@@ -50,7 +50,7 @@ def test_the_portal_services_are_configured_by_environment():
 
 
 def test_every_variable_the_settings_and_compose_read_is_documented():
-    settings_text = (ROOT / "portal" / "settings.py").read_text()
+    settings_text = (ROOT / "config" / "settings.py").read_text()
     read = set(re.findall(r'env\.\w+\(\s*"([A-Z][A-Z0-9_]+)"', settings_text))
     read |= set(re.findall(r'_required\("([A-Z][A-Z0-9_]+)"\)', settings_text))
     compose_text = (ROOT / "docker-compose.yml").read_text()

@@ -27,7 +27,7 @@ SERVICE_VARIABLES = (
 
 def run_python(code: str, **variables: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
-    env.update(variables, DJANGO_SETTINGS_MODULE="portal.settings")
+    env.update(variables, DJANGO_SETTINGS_MODULE="config.settings")
     return subprocess.run(  # noqa: S603 - fixed interpreter and code
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )

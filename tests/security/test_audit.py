@@ -6,9 +6,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from indicators import aggregation
 from portal.models import AuditEvent, Membership
 from reports import services
+from summaries import aggregation
 from tests import factories
 from tests.security.conftest import post_login
 

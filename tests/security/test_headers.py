@@ -41,7 +41,7 @@ def production_settings() -> dict:
         DJANGO_ENV="production",
         DJANGO_SECRET_KEY="headers-test-" + "x" * 50,
         ALLOWED_HOSTS="testserver",
-        DJANGO_SETTINGS_MODULE="portal.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
     )
     script = (
         "import json, django; from django.conf import settings; django.setup();"

@@ -5,7 +5,7 @@ from django.contrib.auth.forms import AdminPasswordChangeForm, SetPasswordForm
 from django.contrib.auth.hashers import make_password
 from django.core.management import CommandError, call_command
 
-from portal import settings as project_settings
+from config import settings as project_settings
 from portal.admin import PortalUserCreationForm
 from portal.models import User
 from tests import factories

@@ -1,0 +1,33 @@
+"""The Celery application. Worker and beat read the same Django settings as the web."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("config")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Every periodic job is declared here, in one place.
+app.conf.beat_schedule = {
+    # Picks up approvals whose recompute never reached the broker (Redis down, worker lost).
+    "reconcile-summaries": {
+        "task": "summaries.tasks.reconcile_summaries",
+        "schedule": 5 * 60,
+    },
+    "rebuild-summaries-nightly": {
+        "task": "summaries.tasks.rebuild_summaries",
+        "schedule": crontab(minute=30, hour=2),
+    },
+    "send-pending-report-emails": {
+        "task": "reports.tasks.send_pending_emails",
+        "schedule": 10 * 60,
+    },
+    "clear-expired-sessions": {
+        "task": "portal.tasks.clear_expired_sessions",
+        "schedule": crontab(minute=17, hour="*/6"),
+    },
+}

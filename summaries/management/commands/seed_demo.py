@@ -1,0 +1,40 @@
+import datetime
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from indicators.demo import seed_programmes_run
+from portal.demo import DEMO_PASSWORD, seed_people
+from reports.demo import seed_reports
+
+
+class Command(BaseCommand):
+    help = (
+        "Load demo organisations, users and activity reports for trying the portal. "
+        "Idempotent; the same --seed gives the same rows."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--reports", type=int, default=200, help="How many demo reports (default 200)."
+        )
+        parser.add_argument("--seed", type=int, default=2026, help="Random seed (default 2026).")
+        parser.add_argument(
+            "--today",
+            type=datetime.date.fromisoformat,
+            default=datetime.date(2026, 11, 1),
+            help="The date the demo pretends it is, for which periods have started (YYYY-MM-DD).",
+        )
+
+    def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            raise CommandError("seed_demo refuses to run with DJANGO_ENV=production.")
+        if options["reports"] < 0:
+            raise CommandError("--reports cannot be negative.")
+        logins = seed_people()
+        seed_programmes_run()
+        created = seed_reports(options["reports"], seed=options["seed"], today=options["today"])
+        self.stdout.write(f"Demo reports: {created} new.")
+        self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
+        for login in logins:
+            self.stdout.write(f"  {login.role:<9} {login.email:<36} {login.organisation}")

@@ -1,0 +1,79 @@
+"""Which summary rows a user may read, and the filters of the summaries pages and files."""
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from indicators.models import Indicator
+from portal.models import Membership, Province, User
+from reports.models import ReportingPeriod
+from reports.periods import period_dates
+from summaries.models import ProvincialSummary
+
+
+@dataclass
+class SummaryFilters:
+    year: int | None = None
+    quarter: int | None = None
+    province: Province | None = None
+    pillar: str = ""
+    programme_id: int | None = None
+    indicator: Indicator | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "year": self.year,
+            "quarter": self.quarter,
+            "province": self.province.code if self.province else None,
+            "pillar": self.pillar or None,
+            "programme": self.programme_id,
+            "indicator": self.indicator.code if self.indicator else None,
+        }
+
+
+def province_ids_in_scope(*, user: User) -> set[int] | None:
+    """Provinces whose summaries the user may see; None means all of them (admins)."""
+    if user.is_portal_admin:
+        return None
+    organisations = user.organisation_ids(Membership.Role.REPORTER)
+    provinces, reviewed_organisations = user.review_scope()
+    organisations |= reviewed_organisations
+    ids = set(provinces)
+    if organisations:
+        ids |= set(
+            Province.objects.filter(
+                Q(organisations__in=organisations) | Q(reports__organisation__in=organisations)
+            ).values_list("pk", flat=True)
+        )
+    return ids
+
+
+def can_download(user: User) -> bool:
+    return user.is_portal_admin or any(user.review_scope())
+
+
+def periods_for(filters: SummaryFilters) -> QuerySet[ReportingPeriod]:
+    """Quarters and months that fall in the chosen year or quarter (all started ones otherwise)."""
+    periods = ReportingPeriod.objects.all()
+    if filters.year:
+        periods = periods.filter(year=filters.year)
+        if filters.quarter:
+            start, end = period_dates("quarter", filters.year, filters.quarter)
+            periods = periods.filter(start_date__gte=start, end_date__lte=end)
+    return periods
+
+
+def summary_queryset(*, user: User, filters: SummaryFilters) -> QuerySet[ProvincialSummary]:
+    rows = ProvincialSummary.objects.filter(period__in=periods_for(filters))
+    scope = province_ids_in_scope(user=user)
+    if scope is not None:
+        rows = rows.filter(province_id__in=scope)
+    if filters.province:
+        rows = rows.filter(province=filters.province)
+    if filters.pillar:
+        rows = rows.filter(indicator__pillar=filters.pillar)
+    if filters.programme_id:
+        rows = rows.filter(indicator__programmes=filters.programme_id)
+    if filters.indicator:
+        rows = rows.filter(indicator=filters.indicator)
+    return rows

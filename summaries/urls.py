@@ -1,0 +1,16 @@
+from django.urls import path
+
+from summaries import views
+
+app_name = "summaries"
+
+urlpatterns = [
+    path("", views.SummaryView.as_view(), name="index"),
+    path("completeness/", views.CompletenessView.as_view(), name="completeness"),
+    path("runs/", views.AggregationRunListView.as_view(), name="runs"),
+    path("runs/rebuild/", views.AggregationRebuildView.as_view(), name="rebuild"),
+    path("download.csv", views.DownloadView.as_view(), {"file_format": "csv"}, name="download_csv"),
+    path(
+        "download.xlsx", views.DownloadView.as_view(), {"file_format": "xlsx"}, name="download_xlsx"
+    ),
+]

@@ -1,0 +1,242 @@
+"""Summary, completeness, run and download pages: who may see what, suppression, files."""
+
+import csv
+import io
+
+import openpyxl
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from indicators.models import Indicator
+from reports.disaggregation import TOTAL
+from summaries import aggregation
+from summaries.files import header
+from summaries.models import AggregationRun, ProvincialSummary, SummaryDownload
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+HANOI, HCMC = "01", "79"
+
+
+def approve_with_total(province_code: str, total: int, period_code="2026-Q2"):
+    """An approved trusted-address report whose count indicators all carry `total`."""
+    from reports import services
+
+    organisation = factories.OrganisationFactory(province=factories.province(province_code))
+    report = factories.draft_report(organisation=organisation, period_code=period_code)
+    figures = factories.figures_with_total(report, total, ratio=(30, 40))
+    services.report_update(
+        actor=report.created_by,
+        report_id=report.pk,
+        content=services.ReportContent(title="t", figures=figures),
+        submit=True,
+    )
+    checker = factories.reviewer(provinces=[factories.province(province_code)])
+    services.report_approve(reviewer=checker, report_id=report.pk)
+    return report
+
+
+@pytest.fixture
+def summaries():
+    hanoi = approve_with_total(HANOI, 12)
+    hcmc = approve_with_total(HCMC, 3)
+    aggregation.rebuild_all()
+    count_indicator = (
+        Indicator.objects.filter(programmes__code="trusted-address")
+        .exclude(aggregation=Indicator.Aggregation.RATIO)
+        .order_by("code")
+        .first()
+    )
+    return {"hanoi": hanoi, "hcmc": hcmc, "indicator": count_indicator}
+
+
+def users():
+    return {
+        "reporter": factories.reporter(
+            organisation=factories.OrganisationFactory(province=factories.province(HANOI))
+        ),
+        "reviewer": factories.reviewer(provinces=[factories.province(HANOI)]),
+        "reviewer_both": factories.reviewer(
+            provinces=[factories.province(HANOI), factories.province(HCMC)]
+        ),
+        "admin": factories.admin_user(),
+    }
+
+
+# role -> expected status, per page
+TABLE = [
+    ("summaries:index", "get", {"reporter": 200, "reviewer": 200, "admin": 200}),
+    ("summaries:completeness", "get", {"reporter": 200, "reviewer": 200, "admin": 200}),
+    ("summaries:runs", "get", {"reporter": 403, "reviewer": 403, "admin": 200}),
+    ("summaries:rebuild", "post", {"reporter": 403, "reviewer": 403, "admin": 302}),
+    ("summaries:rebuild", "get", {"reporter": 405, "reviewer": 405, "admin": 405}),
+    ("summaries:download_csv", "get", {"reporter": 403, "reviewer": 200, "admin": 200}),
+    ("summaries:download_xlsx", "get", {"reporter": 403, "reviewer": 200, "admin": 200}),
+]
+
+
+@pytest.mark.parametrize(("name", "method", "expected"), TABLE)
+def test_permission_table(client, summaries, name, method, expected):
+    people = users()
+    for role, status in expected.items():
+        client.force_login(people[role])
+        response = getattr(client, method)(reverse(name))
+        assert response.status_code == status, (name, method, role)
+    client.logout()
+    anonymous = getattr(client, method)(reverse(name))
+    assert anonymous.status_code in {302, 405}
+    if anonymous.status_code == 302:
+        assert reverse("login") in anonymous["Location"]
+
+
+def test_a_refused_rebuild_queues_nothing(client, summaries):
+    client.force_login(users()["reviewer"])
+    client.post(reverse("summaries:rebuild"))
+    assert not AggregationRun.objects.filter(kind=AggregationRun.Kind.FULL).exists()
+
+
+def test_an_admin_rebuild_runs_and_is_listed(client, summaries, django_capture_on_commit_callbacks):
+    client.force_login(users()["admin"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("summaries:rebuild"))
+    response = client.get(reverse("summaries:runs"))
+    run = AggregationRun.objects.get(kind=AggregationRun.Kind.FULL)
+    assert run.status == AggregationRun.Status.DONE
+    assert run.rows == ProvincialSummary.objects.count() > 0
+    with translation.override("vi"):
+        assert run.get_status_display() in response.content.decode()
+
+
+def national_total(response, code):
+    table = next(t for t in response.context["page_obj"].object_list if t.indicator.code == code)
+    return table, table.national.total
+
+
+def test_a_reviewer_sees_only_the_provinces_in_scope(client, summaries):
+    client.force_login(users()["reviewer"])
+    response = client.get(reverse("summaries:index"))
+    table, total = national_total(response, summaries["indicator"].code)
+    assert [row.code for row in table.rows] == [HANOI]
+    assert total == "12"
+
+
+def test_a_province_outside_the_scope_cannot_be_chosen(client, summaries):
+    client.force_login(users()["reviewer"])
+    response = client.get(reverse("summaries:index"), {"province": HCMC})
+    assert response.status_code == 200
+    assert response.context["form"].errors["province"]
+    csv_response = client.get(reverse("summaries:download_csv"), {"province": HCMC})
+    assert csv_response.status_code == 302
+    assert not SummaryDownload.objects.exists()
+
+
+def test_small_counts_are_suppressed_for_reviewers_but_not_for_admins(client, summaries):
+    code = summaries["indicator"].code
+    people = users()
+    client.force_login(people["reviewer_both"])
+    table, total = national_total(client.get(reverse("summaries:index")), code)
+    by_code = {row.code: row for row in table.rows}
+    assert by_code[HCMC].total == "<5"
+    assert by_code[HANOI].total != "12" or total != "15"  # the hidden 3 cannot be worked out
+    assert "3" not in [by_code[HCMC].total, *by_code[HCMC].cells]
+
+    client.force_login(people["admin"])
+    table, total = national_total(client.get(reverse("summaries:index")), code)
+    assert {row.code: row.total for row in table.rows} == {HANOI: "12", HCMC: "3"}
+    assert total == "15"
+
+
+def read_csv(response) -> list[list[str]]:
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert body.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+
+
+def test_the_csv_download_is_suppressed_translated_and_logged(client, summaries):
+    reviewer = users()["reviewer_both"]
+    client.force_login(reviewer)
+    response = client.get(reverse("summaries:download_csv"))
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = read_csv(response)
+    with translation.override("vi"):
+        assert rows[0] == header()
+    with translation.override("en"):
+        assert rows[0] != header()  # Vietnamese headers for a Vietnamese user
+    code = summaries["indicator"].code
+    totals = {(r[0], r[3]): r[8] for r in rows[1:] if r[6] == TOTAL}
+    assert totals[(code, HCMC)] == "<5"
+    assert totals[(code, HANOI)] == "12"
+    log = SummaryDownload.objects.get()
+    assert log.user == reviewer and log.file_format == "csv"
+    assert log.rows == len(rows) - 1
+
+
+def test_the_csv_follows_the_users_language(client, summaries, settings):
+    client.force_login(users()["admin"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    rows = read_csv(client.get(reverse("summaries:download_csv")))
+    assert rows[0][:3] == ["Indicator code", "Indicator", "Pillar"]
+
+
+def test_the_xlsx_download_reads_back(client, summaries):
+    client.force_login(users()["reviewer_both"])
+    response = client.get(reverse("summaries:download_xlsx"), {"year": 2026, "quarter": 2})
+    assert response.status_code == 200
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    sheet = workbook.active
+    values = list(sheet.iter_rows(values_only=True))
+    code = summaries["indicator"].code
+    totals = {(r[0], r[3]): r[8] for r in values[1:] if r[6] == TOTAL}
+    assert totals[(code, HCMC)] == "<5"
+    assert totals[(code, HANOI)] == 12  # a number, not text
+    assert SummaryDownload.objects.get().file_format == "xlsx"
+
+
+def test_the_summary_page_uses_a_constant_number_of_queries(
+    client, summaries, django_assert_max_num_queries
+):
+    client.force_login(users()["admin"])
+    with django_assert_max_num_queries(40) as few:
+        client.get(reverse("summaries:index"))
+    for code in ("48", "31", "92", "22"):
+        approve_with_total(code, 7)
+    aggregation.rebuild_all()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("summaries:index"))
+
+
+def test_completeness_counts_reporting_and_on_time_rates(client, summaries):
+    programme = factories.programme("trusted-address")
+    summaries["hanoi"].organisation.programmes.add(programme)
+    silent = factories.OrganisationFactory(province=factories.province(HANOI))
+    silent.programmes.add(programme)
+    client.force_login(users()["admin"])
+    period = factories.period("2026-Q2")
+    response = client.get(reverse("summaries:completeness"), {"period": period.pk})
+    assert response.status_code == 200
+    hanoi = next(p for p in response.context["provinces"] if p.province_code == HANOI)
+    assert (hanoi.expected, hanoi.reported) == (2, 1)
+    assert hanoi.reporting_rate == 50.0
+    statuses = {item.organisation.pk: item.status for item in hanoi.items}
+    assert statuses[silent.pk] == "missing"
+
+
+def test_charts_use_the_counts_not_the_grouped_text(client, summaries):
+    approve_with_total("48", 1_234)
+    aggregation.rebuild_all()
+    client.force_login(users()["admin"])
+    response = client.get(reverse("summaries:index"))
+    table, _total = national_total(response, summaries["indicator"].code)
+    assert dict(table.chart_by_province)["Đà Nẵng"] == 1_234
+    assert "1.234" in [row.total for row in table.rows]  # the table groups digits for reading
+
+
+def test_charts_leave_a_gap_for_a_hidden_count(client, summaries):
+    client.force_login(users()["reviewer_both"])
+    response = client.get(reverse("summaries:index"))
+    table, _total = national_total(response, summaries["indicator"].code)
+    by_code = {row.code: row.label for row in table.rows}
+    assert dict(table.chart_by_province)[by_code[HCMC]] is None
