@@ -157,6 +157,9 @@ class Programme(BilingualNameMixin, models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
 
+    # The kind of reporting period (reports.ReportingPeriod.Kind) each frequency reports by.
+    PERIOD_KIND = {Frequency.QUARTERLY: "quarter", Frequency.MONTHLY: "month"}
+
     class Meta:
         verbose_name = _("programme")
         verbose_name_plural = _("programmes")
@@ -166,6 +169,16 @@ class Programme(BilingualNameMixin, models.Model):
 
     def get_absolute_url(self):
         return reverse("indicators:programme_detail", kwargs={"code": self.code})
+
+    @property
+    def period_kind(self) -> str:
+        """The kind of reporting period this programme reports by: "quarter" or "month"."""
+        return self.PERIOD_KIND[self.Frequency(self.frequency)]
+
+    @classmethod
+    def frequency_of(cls, period_kind: str) -> str:
+        """The frequency whose programmes report by periods of this kind."""
+        return next(f for f, kind in cls.PERIOD_KIND.items() if kind == period_kind)
 
     @property
     def description(self) -> str:

@@ -105,7 +105,13 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def is_portal_admin(self) -> bool:
+        """A national administrator: may do everything, sees every organisation's figures."""
         return Membership.Role.ADMIN in self.roles()
+
+    @property
+    def reviews_reports(self) -> bool:
+        """An admin, or a reviewer with a scope: may review reports and download summaries."""
+        return self.is_portal_admin or any(self.review_scope())
 
     @property
     def needs_two_factor(self) -> bool:

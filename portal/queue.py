@@ -9,6 +9,7 @@ import logging
 
 from celery import current_app
 from django.db import transaction
+from django.utils.module_loading import autodiscover_modules
 
 logger = logging.getLogger(__name__)
 
@@ -16,19 +17,23 @@ logger = logging.getLogger(__name__)
 def task_named(name: str):
     """The registered Celery task called `name`, loading the apps' task modules if need be."""
     if name not in current_app.tasks:
-        current_app.loader.import_default_modules()  # runs Celery's autodiscovery of tasks.py
+        autodiscover_modules("tasks")  # imports every installed app's tasks.py, registering them
     return current_app.tasks[name]
 
 
-def _send(name: str, args: tuple) -> None:
+def _send(task, args: tuple) -> None:
     try:
-        task_named(name).apply_async(args=args)
+        task.apply_async(args=args)
     except Exception:
         # The work is recorded in the database (a stale mark, an un-e-mailed notification) and a
         # periodic job picks it up, so the user's action must not fail because the broker did.
-        logger.warning("Could not queue %s%r; a periodic job will catch up.", name, args)
+        logger.warning("Could not queue %s%r; a periodic job will catch up.", task.name, args)
 
 
 def enqueue_on_commit(name: str, *args) -> None:
-    """Queue task `name` with `args` once the current transaction commits (at once outside one)."""
-    transaction.on_commit(lambda: _send(name, args))
+    """Queue task `name` with `args` once the current transaction commits (at once outside one).
+
+    An unknown name fails here, loudly; only the broker's failures are left to the periodic jobs.
+    """
+    task = task_named(name)
+    transaction.on_commit(lambda: _send(task, args))

@@ -128,14 +128,12 @@ def _slots(count: int, rng: random.Random, today: datetime.date) -> list[Slot]:
     """Distinct (organisation, programme, period) slots: each organisation's own programmes."""
     programmes = list(Programme.objects.filter(is_active=True).order_by("code"))
     periods = {
-        kind: list(
-            ReportingPeriod.objects.filter(kind=kind, start_date__lte=today).order_by("start_date")
-        )
+        kind: list(ReportingPeriod.objects.started(today).filter(kind=kind).order_by("start_date"))
         for kind in (ReportingPeriod.Kind.QUARTER, ReportingPeriod.Kind.MONTH)
     }
 
     def periods_of(programme):
-        return periods["month" if programme.frequency == "monthly" else "quarter"]
+        return periods[programme.period_kind]
 
     organisations = list(
         Organisation.objects.exclude(name__startswith=EXTRA_PREFIX)

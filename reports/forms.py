@@ -4,7 +4,6 @@ import re
 
 import django_filters
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Indicator, Pillar, Programme
@@ -228,9 +227,7 @@ class AttachmentForm(forms.Form):
 
 
 def started_periods():
-    return ReportingPeriod.objects.filter(start_date__lte=timezone.localdate()).order_by(
-        "-start_date", "kind"
-    )
+    return ReportingPeriod.objects.started().order_by("-start_date", "kind")
 
 
 class ReportFilter(django_filters.FilterSet):

@@ -11,7 +11,18 @@ from simple_history.models import HistoricalRecords
 from indicators.models import Indicator, Pillar, Programme
 from portal.models import Organisation, Province
 from reports.disaggregation import DIMENSION_CHOICES, TOTAL
-from reports.periods import default_deadline, period_dates
+from reports.periods import parse_code
+
+
+class ReportingPeriodQuerySet(models.QuerySet):
+    def started(self, today: datetime.date | None = None) -> "ReportingPeriodQuerySet":
+        """Periods whose first day has come (today by default): the ones reports can cover."""
+        return self.filter(start_date__lte=today or timezone.localdate())
+
+    def by_code(self, code: str) -> "ReportingPeriod":
+        """The period a code names ('2026-Q3', '2026-09'); ValueError or DoesNotExist if none."""
+        kind, year, number = parse_code(code)
+        return self.get(kind=kind, year=year, number=number)
 
 
 class ReportingPeriod(models.Model):
@@ -40,6 +51,8 @@ class ReportingPeriod(models.Model):
         verbose_name=_("locked by"),
     )
 
+    objects = ReportingPeriodQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("reporting period")
         verbose_name_plural = _("reporting periods")
@@ -67,18 +80,6 @@ class ReportingPeriod(models.Model):
         if self.kind == self.Kind.QUARTER:
             return _("Q%(number)s/%(year)s") % {"number": self.number, "year": self.year}
         return _("%(number)02d/%(year)s") % {"number": self.number, "year": self.year}
-
-    @classmethod
-    def build(cls, kind: str, year: int, number: int) -> "ReportingPeriod":
-        start, end = period_dates(kind, year, number)
-        return cls(
-            kind=kind,
-            year=year,
-            number=number,
-            start_date=start,
-            end_date=end,
-            deadline_date=default_deadline(end),
-        )
 
     def has_started(self, today: datetime.date | None = None) -> bool:
         return self.start_date <= (today or timezone.localdate())
@@ -287,8 +288,15 @@ class ReportEvent(models.Model):
         verbose_name_plural = _("report events")
         indexes = [models.Index(fields=["report", "created_at"], name="event_report_time")]
 
+    # The events at which a report's version can be looked at (admins, "See this version").
+    VERSION_KINDS = (Kind.SUBMITTED, Kind.APPROVED, Kind.RETURNED, Kind.REOPENED)
+
     def __str__(self):
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def marks_a_version(self) -> bool:
+        return self.kind in self.VERSION_KINDS
 
     @classmethod
     def record(cls, report: ActivityReport, *, actor, kind: str, from_status: str, text: str = ""):

@@ -15,6 +15,22 @@ def period_dates(kind: str, year: int, number: int) -> tuple[datetime.date, date
     return start, end
 
 
+def parse_code(code: str) -> tuple[str, int, int]:
+    """(kind, year, number) of a period code: '2026-Q3' is a quarter, '2026-09' a month.
+
+    Raises ValueError for anything else."""
+    year_text, _sep, part = code.strip().upper().partition("-")
+    if not (year_text.isascii() and year_text.isdigit() and part.isascii()):
+        raise ValueError(code)
+    kind, number_text = ("quarter", part[1:]) if part.startswith("Q") else ("month", part)
+    if not number_text.isdigit():
+        raise ValueError(code)
+    number = int(number_text)
+    if not 1 <= number <= (4 if kind == "quarter" else 12):
+        raise ValueError(code)
+    return kind, int(year_text), number
+
+
 def default_deadline(end_date: datetime.date) -> datetime.date:
     return end_date + datetime.timedelta(days=DEADLINE_DAYS)
 

@@ -1,14 +1,20 @@
 """Reads of reports that depend on who is asking. Another organisation's report is a 404."""
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
-from indicators.models import Programme
+from indicators.models import Indicator, Programme
 from portal.models import Membership, User
+from reports import access
+from reports.figures import inputs_from_figures
 from reports.models import (
     ActivityReport,
+    Attachment,
     Figure,
     Notification,
     ReportEvent,
@@ -16,6 +22,7 @@ from reports.models import (
     ReportPillar,
 )
 from reports.periods import previous_number
+from reports.presenters import figure_table
 
 Status = ActivityReport.Status
 
@@ -55,7 +62,7 @@ def report_list_for(*, user: User) -> QuerySet[ActivityReport]:
 
 def review_queue_for(*, user: User) -> QuerySet[ActivityReport]:
     """Submitted reports in the user's scope that they may decide, oldest first."""
-    if not (user.is_portal_admin or any(user.review_scope())):
+    if not user.reviews_reports:
         return ActivityReport.objects.none()
     queue = reports_visible_to(user=user).filter(status=Status.SUBMITTED)
     queue = queue.exclude(created_by=user).exclude(submitted_by=user)
@@ -105,10 +112,6 @@ def report_history(report: ActivityReport) -> QuerySet[ReportEvent]:
     return report.events.select_related("actor").order_by("created_at", "pk")
 
 
-def report_figures(report: ActivityReport) -> list[Figure]:
-    return list(report.figures.all())
-
-
 def previous_report_for(*, user: User, report: ActivityReport) -> ActivityReport | None:
     """The same organisation's report on the same programme for the period before, if visible."""
     year, number = previous_number(report.period.kind, report.period.year, report.period.number)
@@ -128,17 +131,12 @@ def previous_report_for(*, user: User, report: ActivityReport) -> ActivityReport
 
 def open_periods(*, today=None) -> QuerySet[ReportingPeriod]:
     """Periods a new report can be opened for: started, not locked, of a frequency in use."""
-    kinds = {
-        ReportingPeriod.Kind.MONTH
-        if frequency == Programme.Frequency.MONTHLY
-        else ReportingPeriod.Kind.QUARTER
-        for frequency in Programme.objects.filter(is_active=True).values_list(
-            "frequency", flat=True
-        )
-    }
-    return ReportingPeriod.objects.filter(
-        kind__in=kinds, start_date__lte=today or timezone.localdate(), is_locked=False
-    ).order_by("-start_date", "kind")
+    kinds = {programme.period_kind for programme in Programme.objects.filter(is_active=True)}
+    return (
+        ReportingPeriod.objects.started(today)
+        .filter(kind__in=kinds, is_locked=False)
+        .order_by("-start_date", "kind")
+    )
 
 
 def notifications_for(*, user: User) -> QuerySet[Notification]:
@@ -167,17 +165,9 @@ def home_counts_for(*, user: User) -> dict:
             .order_by()
         )
         counts["by_status"] = {row["status"]: row["n"] for row in rows}
-    if user.is_portal_admin or any(user.review_scope()):
+    if user.reviews_reports:
         counts["queue"] = review_queue_for(user=user).count()
     return counts
-
-
-VERSION_EVENTS = [
-    ReportEvent.Kind.SUBMITTED,
-    ReportEvent.Kind.APPROVED,
-    ReportEvent.Kind.RETURNED,
-    ReportEvent.Kind.REOPENED,
-]
 
 
 def report_version(*, user: User, report: ActivityReport, event_id: str | None):
@@ -190,7 +180,7 @@ def report_version(*, user: User, report: ActivityReport, event_id: str | None):
         return None
     if not user.is_portal_admin or not str(event_id).isdigit():
         raise Http404
-    event = get_object_or_404(report.events, pk=int(event_id), kind__in=VERSION_EVENTS)
+    event = get_object_or_404(report.events, pk=int(event_id), kind__in=ReportEvent.VERSION_KINDS)
     snapshot = (
         ActivityReport.history.filter(id=report.pk, history_date__lte=event.created_at)
         .order_by("-history_date", "-history_id")
@@ -200,3 +190,65 @@ def report_version(*, user: User, report: ActivityReport, event_id: str | None):
         raise Http404
     figures = list(Figure.history.as_of(event.created_at).filter(report_id=report.pk))
     return event, snapshot, figures
+
+
+@dataclass
+class ReportPage:
+    """Everything the report page shows, for one reader."""
+
+    report: ActivityReport
+    pillars: list[str]
+    figure_rows: list[dict]
+    previous: ActivityReport | None
+    history: QuerySet[ReportEvent]
+    attachments: QuerySet[Attachment]
+    can_edit: bool
+    can_withdraw: bool
+    can_review: bool
+    can_reopen: bool
+    own_report_in_queue: bool
+    version_event: ReportEvent | None = None
+    snapshot: Any = None
+
+    def as_context(self) -> dict[str, Any]:
+        """The page's template context; the version keys only when a version is shown."""
+        context = dict(vars(self))
+        if self.version_event is None:
+            del context["version_event"], context["snapshot"]
+        return context
+
+
+def report_page_for(*, user: User, pk: int, version: str | None = None) -> ReportPage:
+    """The report page: figures beside the previous period's, history, attachments, and what
+    the reader may do; as it was at an event when an admin asks for that `version`."""
+    report = report_for(user=user, pk=pk)
+    indicators = list(
+        Indicator.objects.filter(programmes=report.programme).order_by("pillar", "code")
+    )
+    previous = previous_report_for(user=user, report=report)
+    figures: Iterable[Figure] = report.figures.all()
+    version_event = snapshot = None
+    as_it_was = report_version(user=user, report=report, event_id=version)
+    if as_it_was is not None:
+        version_event, snapshot, figures = as_it_was
+    return ReportPage(
+        report=report,
+        pillars=[tag.get_pillar_display() for tag in report.pillar_tags.order_by("pillar")],
+        figure_rows=figure_table(
+            indicators,
+            inputs_from_figures(figures),
+            inputs_from_figures(previous.figures.all()) if previous else None,
+        ),
+        previous=previous,
+        history=report_history(report),
+        attachments=report.attachments.order_by("uploaded_at"),
+        can_edit=access.can_edit(user, report),
+        can_withdraw=access.can_withdraw(user, report),
+        can_review=access.can_review(user, report),
+        can_reopen=access.can_reopen(user, report),
+        own_report_in_queue=report.status == ActivityReport.Status.SUBMITTED
+        and access.in_review_scope(user, report)
+        and access.is_own_report(user, report),
+        version_event=version_event,
+        snapshot=snapshot,
+    )

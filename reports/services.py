@@ -180,11 +180,7 @@ def report_create(
     access.ensure_reporter_for(actor, organisation.pk)
     if not programme.is_active:
         raise WorkflowError(_("This programme no longer takes reports."))
-    wanted_kind = (
-        ReportingPeriod.Kind.MONTH
-        if programme.frequency == Programme.Frequency.MONTHLY
-        else ReportingPeriod.Kind.QUARTER
-    )
+    wanted_kind = programme.period_kind
     if period.kind != wanted_kind:
         raise WorkflowError(
             _("%(programme)s reports by %(kind)s.")

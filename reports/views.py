@@ -20,8 +20,7 @@ from reports.forms import (
     ReportFilter,
     ReportForm,
 )
-from reports.models import ActivityReport, ReportingPeriod
-from reports.presenters import figure_table
+from reports.models import ReportingPeriod
 
 
 def add_errors(form, error: ValidationError) -> None:
@@ -188,39 +187,13 @@ class ReportDetailView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        user = self.request.user
-        report = selectors.report_for(user=user, pk=self.kwargs["pk"])
-        indicators = list(
-            Indicator.objects.filter(programmes=report.programme).order_by("pillar", "code")
+        page = selectors.report_page_for(
+            user=self.request.user, pk=self.kwargs["pk"], version=self.request.GET.get("version")
         )
-        previous = selectors.previous_report_for(user=user, report=report)
-        version = selectors.report_version(
-            user=user, report=report, event_id=self.request.GET.get("version")
-        )
-        figures = report.figures.all()
-        if version is not None:
-            version_event, snapshot, figures = version
-            context.update(version_event=version_event, snapshot=snapshot)
         context.update(
-            report=report,
-            pillars=[tag.get_pillar_display() for tag in report.pillar_tags.order_by("pillar")],
-            figure_rows=figure_table(
-                indicators,
-                inputs_from_figures(figures),
-                inputs_from_figures(previous.figures.all()) if previous else None,
-            ),
-            previous=previous,
-            history=selectors.report_history(report),
-            attachments=report.attachments.order_by("uploaded_at"),
-            can_edit=access.can_edit(user, report),
-            can_withdraw=access.can_withdraw(user, report),
-            can_review=access.can_review(user, report),
-            can_reopen=access.can_reopen(user, report),
-            own_report_in_queue=report.status == ActivityReport.Status.SUBMITTED
-            and access.in_review_scope(user, report)
-            and access.is_own_report(user, report),
-            decision_form=DecisionForm(initial={"version": report.version}),
-            reopen_form=ReopenForm(initial={"version": report.version}),
+            page.as_context(),
+            decision_form=DecisionForm(initial={"version": page.report.version}),
+            reopen_form=ReopenForm(initial={"version": page.report.version}),
         )
         return context
 

@@ -39,11 +39,7 @@ class ProvinceCompleteness:
 
 
 def completeness_for(*, user: User, period: ReportingPeriod) -> list[ProvinceCompleteness]:
-    frequency = (
-        Programme.Frequency.MONTHLY
-        if period.kind == ReportingPeriod.Kind.MONTH
-        else Programme.Frequency.QUARTERLY
-    )
+    frequency = Programme.frequency_of(period.kind)
     links = Organisation.programmes.through.objects.filter(
         organisation__is_active=True, programme__is_active=True, programme__frequency=frequency
     ).select_related("organisation__province", "programme")

@@ -72,6 +72,6 @@ class CompletenessForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["period"].queryset = ReportingPeriod.objects.filter(
-            start_date__lte=timezone.localdate()
-        ).order_by("-start_date", "kind")
+        self.fields["period"].queryset = ReportingPeriod.objects.started().order_by(
+            "-start_date", "kind"
+        )

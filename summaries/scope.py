@@ -49,7 +49,7 @@ def province_ids_in_scope(*, user: User) -> set[int] | None:
 
 
 def can_download(user: User) -> bool:
-    return user.is_portal_admin or any(user.review_scope())
+    return user.reviews_reports
 
 
 def periods_for(filters: SummaryFilters) -> QuerySet[ReportingPeriod]:

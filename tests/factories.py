@@ -82,10 +82,7 @@ def admin_user(**kwargs) -> User:
 def period(code: str = "2026-Q2"):
     from reports.models import ReportingPeriod
 
-    year, part = code.split("-")
-    if part.startswith("Q"):
-        return ReportingPeriod.objects.get(kind="quarter", year=int(year), number=int(part[1:]))
-    return ReportingPeriod.objects.get(kind="month", year=int(year), number=int(part))
+    return ReportingPeriod.objects.by_code(code)
 
 
 def programme(code: str = "trusted-address"):

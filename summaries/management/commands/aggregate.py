@@ -8,10 +8,7 @@ from summaries import aggregation, services
 def parse_period(code: str) -> ReportingPeriod:
     """'2026-Q3' or '2026-09' to the reporting period it names."""
     try:
-        year, part = code.split("-")
-        if part.upper().startswith("Q"):
-            return ReportingPeriod.objects.get(kind="quarter", year=int(year), number=int(part[1:]))
-        return ReportingPeriod.objects.get(kind="month", year=int(year), number=int(part))
+        return ReportingPeriod.objects.by_code(code)
     except (ValueError, ReportingPeriod.DoesNotExist):
         raise CommandError(f"No reporting period {code!r}: use 2026-Q3 or 2026-09.") from None
 
