@@ -137,6 +137,9 @@ CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 SUMMARY_MIN_CELL = env.int("SUMMARY_MIN_CELL", default=5)
 if SUMMARY_MIN_CELL < 1:
     raise ImproperlyConfigured("SUMMARY_MIN_CELL must be 1 or more.")
+# A national or yearly figure from fewer organisations than this share of those expected to report
+# is marked provisional.
+SUMMARY_PROVISIONAL_COVERAGE = env.float("SUMMARY_PROVISIONAL_COVERAGE", default=0.8)
 
 # --- Applications -----------------------------------------------------------------------------
 

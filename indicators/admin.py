@@ -13,8 +13,8 @@ class TargetInline(admin.TabularInline):
 
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
-    list_display = ["code", "name_vi", "pillar", "unit", "aggregation", "is_active"]
-    list_filter = ["pillar", "aggregation", "is_active"]
+    list_display = ["code", "name_vi", "pillar", "unit", "aggregation", "time_rule", "is_active"]
+    list_filter = ["pillar", "aggregation", "time_rule", "is_active"]
     search_fields = ["code", "name_vi", "name_en"]
     ordering = ["code"]
     inlines = [TargetInline]

@@ -30,6 +30,18 @@ class Indicator(BilingualNameMixin, models.Model):
         COUNT = "count", _("Count (figures add up)")
         RATIO = "ratio", _("Ratio (numerator and denominator)")
 
+    class TimeRule(models.TextChoices):
+        """How values of successive periods roll up into a year."""
+
+        SUM = "sum", _("Sum of the periods (a flow: people sheltered in the period)")
+        LAST = "last", _("Last period with data (a stock: trusted addresses operating)")
+        MAX = "max", _("Highest period")
+        AVERAGE = "average", _("Average of the periods with data")
+
+    class TargetReading(models.TextChoices):
+        LEVEL = "level", _("Level reached in the target year")
+        CUMULATIVE = "cumulative", _("Cumulative since the plan's start (2024)")
+
     class Evidence(models.TextChoices):
         TEXT = "text", _("Official text")
         PARTIAL = "partial", _("Partly sourced")
@@ -44,6 +56,20 @@ class Indicator(BilingualNameMixin, models.Model):
     unit = models.CharField(_("unit"), max_length=30, help_text=_("e.g. %, persons, cases."))
     aggregation = models.CharField(
         _("aggregation"), max_length=10, choices=Aggregation.choices, default=Aggregation.COUNT
+    )
+    time_rule = models.CharField(
+        _("over time"),
+        max_length=10,
+        choices=TimeRule.choices,
+        default=TimeRule.SUM,
+        help_text=_("How the periods of a year roll up: counts of things that exist at a date "
+                    "(stocks) take the last period, never a sum."),
+    )
+    target_reading = models.CharField(
+        _("target read as"),
+        max_length=12,
+        choices=TargetReading.choices,
+        default=TargetReading.LEVEL,
     )
     by_sex = models.BooleanField(_("disaggregated by sex"), default=False)
     by_age = models.BooleanField(_("disaggregated by age band"), default=False)

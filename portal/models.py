@@ -297,6 +297,8 @@ class AuditEvent(models.Model):
         ACCESS_DENIED = "access_denied", _("Access denied")
         REPORT_TRANSITION = "report", _("Report transition")
         SUMMARY_DOWNLOAD = "download", _("Summary download")
+        WORKING_DOWNLOAD = "working_download", _("Confidential working-figures download")
+        RELEASE_PUBLISHED = "release", _("Release published")
         AUDIT_DOWNLOAD = "audit_download", _("Audit log download")
         PASSWORD_CHANGED = "password", _("Password changed")
         SESSIONS_ENDED = "sessions_ended", _("Sessions ended")

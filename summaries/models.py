@@ -122,3 +122,97 @@ class SummaryDownload(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.file_format} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Release(models.Model):
+    """Published figures of a year as of its last locked quarter, frozen when an admin publishes.
+
+    Every cell's suppression was decided once, over this release and every earlier one of the same
+    year, and the disclosure audit passed before it was stored. A correction after publication
+    reaches readers as a revision: a new release of the same year and quarter, with a note.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(
+        _("through quarter"), help_text=_("The last quarter of the year this release covers.")
+    )
+    revision = models.PositiveSmallIntegerField(_("revision"), default=0)
+    note = models.TextField(_("note"), blank=True)
+    min_cell = models.PositiveSmallIntegerField(_("minimum cell"))
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+    published_by = models.ForeignKey(
+        "portal.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("published by")
+    )
+    cells = models.PositiveIntegerField(_("cells"), default=0)
+    hidden_cells = models.PositiveIntegerField(_("hidden cells"), default=0)
+    audit_seconds = models.FloatField(_("audit time (s)"), default=0)
+
+    class Meta:
+        verbose_name = _("release")
+        verbose_name_plural = _("releases")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "quarter", "revision"], name="release_unique_revision"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quarter__gte=1, quarter__lte=4), name="release_quarter"
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        if self.quarter == 4:
+            text = _("Year %(year)s") % {"year": self.year}
+        elif self.quarter == 1:
+            text = _("Q1/%(year)s") % {"year": self.year}
+        else:
+            text = _("Q1–Q%(quarter)s/%(year)s") % {"quarter": self.quarter, "year": self.year}
+        if self.revision:
+            text = _("%(release)s, revision %(revision)s") % {
+                "release": text,
+                "revision": self.revision,
+            }
+        return str(text)
+
+
+class ReleaseCell(models.Model):
+    """One published cell: an indicator's value for a place (a province, or the nation when
+    `province` is empty), a period (a quarter or month code, or the year) and a disaggregation
+    cell, with whether each part is hidden and how much of the expected reporting it covers."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="cells_set")
+    indicator = models.ForeignKey(
+        "indicators.Indicator", on_delete=models.PROTECT, related_name="+"
+    )
+    province = models.ForeignKey(
+        "portal.Province", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    period_code = models.CharField(_("period"), max_length=7)
+    dimension = models.CharField(_("dimension"), max_length=12)
+    category = models.CharField(_("category"), max_length=12, blank=True)
+    value = models.BigIntegerField(null=True)
+    numerator = models.BigIntegerField(null=True)
+    denominator = models.BigIntegerField(null=True)
+    value_hidden = models.BooleanField(default=False)
+    numerator_hidden = models.BooleanField(default=False)
+    denominator_hidden = models.BooleanField(default=False)
+    report_count = models.PositiveIntegerField(default=0)
+    organisation_count = models.PositiveIntegerField(default=0)
+    organisations_expected = models.PositiveIntegerField(default=0)
+    provinces_reporting = models.PositiveSmallIntegerField(default=0)
+    periods_in = models.PositiveSmallIntegerField(default=0)
+    periods_expected = models.PositiveSmallIntegerField(default=0)
+    provisional = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("release cell")
+        verbose_name_plural = _("release cells")
+        indexes = [
+            models.Index(fields=["release", "indicator", "period_code"], name="release_cell_lookup")
+        ]
+
+    def __str__(self):
+        return f"{self.release_id} {self.indicator_id} {self.period_code} {self.dimension}"

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,10 +12,12 @@ from portal import audit
 from portal.models import User
 from portal.permissions import ensure_admin
 from portal.queue import enqueue_on_commit
-from summaries import aggregation
+from summaries import aggregation, releases
+from summaries.cube import NATIONAL, Cube, window
 from summaries.files import export_rows
-from summaries.models import AggregationRun, SummaryDownload
+from summaries.models import AggregationRun, Release, ReleaseCell, SummaryDownload
 from summaries.scope import SummaryFilters, can_download
+from summaries.suppression import min_cell
 
 Run = AggregationRun
 
@@ -84,3 +86,103 @@ def summary_download(
     )
     audit.record(audit.Action.SUMMARY_DOWNLOAD, user=actor, obj=log, detail=file_format)
     return log, export_rows(user=actor, filters=filters)
+
+
+class ReleaseError(Exception):
+    """A release that cannot be published as asked. The message is for the admin."""
+
+
+RELEASE_LOCK = 7_420_241  # advisory lock: one publication at a time (next to REBUILD_LOCK)
+
+
+@transaction.atomic
+def release_publish(*, actor: User, year: int, quarter: int, note: str = "") -> Release:
+    """Publish the working figures of a year through a quarter as a release (or a revision).
+
+    Every period of the window must be locked. Suppression is decided over this release and
+    every earlier one of the year, and the attacker's audit must pass before anything is stored.
+    """
+    ensure_admin(actor)
+    if not 1 <= quarter <= 4:
+        raise ReleaseError(_("Choose a quarter from 1 to 4."))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RELEASE_LOCK])
+    periods = window(year, quarter)
+    if not periods:
+        raise ReleaseError(_("There are no reporting periods in %(year)s.") % {"year": year})
+    open_periods = [period.label for period in periods if not period.is_locked]
+    if open_periods:
+        raise ReleaseError(
+            _("Lock these periods before publishing them: %(periods)s.")
+            % {"periods": ", ".join(open_periods)}
+        )
+    earlier = Release.objects.filter(year=year).order_by("published_at", "pk")
+    latest = earlier.order_by("-quarter", "-revision").first()
+    if latest is not None and quarter < latest.quarter:
+        raise ReleaseError(
+            _("%(release)s is already published: a release cannot go back to an earlier quarter.")
+            % {"release": latest.label}
+        )
+    revision = earlier.filter(quarter=quarter).count()
+    if revision and not note.strip():
+        raise ReleaseError(_("Say what changed and why: a revision needs a note."))
+    k = min_cell()
+    published = releases.published_versions(earlier.prefetch_related("cells_set"))
+    decision = releases.decide(year, quarter, k=k, earlier=published)
+    findings = releases.audit_versions(
+        [*published, releases.Version(decision.cube, decision.hidden)], k=k
+    )
+    if findings:  # protect() stops only when the audit passes; this is the second pair of eyes
+        raise ReleaseError(_("The disclosure audit failed; nothing was published."))
+    if not decision.cube.cells:
+        raise ReleaseError(_("There are no approved figures to publish for this period."))
+    release = Release.objects.create(
+        year=year,
+        quarter=quarter,
+        revision=revision,
+        note=note.strip(),
+        min_cell=k,
+        published_by=actor,
+        audit_seconds=decision.seconds,
+    )
+    cells = release_cells(release, decision.cube, decision.hidden)
+    ReleaseCell.objects.bulk_create(cells, batch_size=5000)
+    release.cells = len(cells)
+    release.hidden_cells = sum(
+        cell.value_hidden or cell.numerator_hidden or cell.denominator_hidden for cell in cells
+    )
+    release.save(update_fields=["cells", "hidden_cells"])
+    audit.record(audit.Action.RELEASE_PUBLISHED, user=actor, obj=release, detail=release.label)
+    return release
+
+
+def release_cells(release: Release, cube: Cube, hidden: set) -> list[ReleaseCell]:
+    """The rows that store a decided cube."""
+    rows = []
+    for key, cell in cube.cells.items():
+        indicator_id, place, period_code, dimension, category = key
+        rows.append(
+            ReleaseCell(
+                release=release,
+                indicator_id=indicator_id,
+                province_id=None if place == NATIONAL else place,
+                period_code=period_code,
+                dimension=dimension,
+                category=category,
+                value=cell.value,
+                numerator=cell.numerator,
+                denominator=cell.denominator,
+                value_hidden=(key, "value") in hidden,
+                numerator_hidden=(key, "numerator") in hidden,
+                denominator_hidden=(key, "denominator") in hidden,
+                report_count=cell.report_count,
+                organisation_count=cell.organisation_count,
+                organisations_expected=cell.organisations_expected,
+                provinces_reporting=cell.provinces_reporting,
+                periods_in=cell.periods_in,
+                periods_expected=cell.periods_expected,
+                provisional=cell.provisional,
+            )
+        )
+    return rows
