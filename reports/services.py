@@ -109,10 +109,12 @@ def _record_event(report: ActivityReport, *, actor: User, kind: str, from_status
     return event
 
 
-def _check_period_open(period: ReportingPeriod) -> None:
+def _check_period_open(period: ReportingPeriod, *, correction: bool = False) -> None:
+    """A new report or submission needs a started, unlocked period; a correction an admin asked
+    for (by reopening an approved report) may go ahead in a locked one."""
     if not period.has_started():
         raise WorkflowError(_("The period %(period)s has not started yet.") % {"period": period})
-    if period.is_locked:
+    if period.is_locked and not correction:
         raise WorkflowError(
             _("The period %(period)s is locked: ask the national team to unlock it.")
             % {"period": period}
@@ -278,7 +280,8 @@ def report_update(
 
 
 def _submit(report: ActivityReport, *, actor: User, inputs, indicators) -> None:
-    _check_period_open(report.period)
+    reopened = report.events.filter(kind=ReportEvent.Kind.REOPENED).exists()
+    _check_period_open(report.period, correction=reopened)
     errors = check_complete(indicators, inputs)
     if errors:
         raise ValidationError(errors)

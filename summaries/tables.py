@@ -1,24 +1,53 @@
-"""What the summaries page shows: a table per indicator, charts and progress against targets.
+"""What the summaries page draws from a cube: a table per indicator, charts, progress to targets.
 
-Provincial quarters (and months) are stored; national and yearly figures are sums of them here.
-Published figures (pages for readers who are not admins) go through small-cell suppression.
+The same code draws working figures (a cube of approved reports, nothing hidden, for readers who
+may read every report behind them) and published figures (a release, with the cells its
+disclosure control hid). It never decides what to hide: a hidden part arrives hidden.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from indicators.models import Indicator, Target
 from indicators.ratios import percent
-from portal.models import Province, User
-from reports.disaggregation import TOTAL, categories
-from reports.models import ReportingPeriod
-from summaries.scope import SummaryFilters, summary_queryset
-from summaries.suppression import display, is_small, min_cell, suppress, suppress_ratio
+from portal.models import Province
+from reports.disaggregation import TOTAL
+from summaries.cube import NATIONAL, CellKey, CubeCell, PartKey, breakdown
+from summaries.suppression import SECONDARY
 
-NATIONAL = "national"
+TOTAL_CELL = (TOTAL, "")
+
+
+@dataclass
+class Figures:
+    """Cells to show, which parts are hidden, and the period shown (a quarter, month or year)."""
+
+    cells: dict[CellKey, CubeCell]
+    hidden: set[PartKey]
+    k: int
+    period: str
+    year: int
+    indicators: dict[int, Indicator]
+
+    def part(self, key: CellKey, name: str) -> int | None:
+        """A part's number, or None when it is hidden or there is no such cell."""
+        cell = self.cells.get(key)
+        if cell is None or (key, name) in self.hidden:
+            return None
+        return cell.part(name)
+
+    def text(self, key: CellKey, name: str) -> str:
+        """A part as a reader sees it: grouped digits, "<K" or "x" when hidden, blank if absent."""
+        cell = self.cells.get(key)
+        if cell is None:
+            return ""
+        value = cell.part(name)
+        if (key, name) in self.hidden:
+            return f"<{self.k}" if 0 < value < self.k else SECONDARY
+        return number_format(value, force_grouping=True)
 
 
 @dataclass
@@ -32,6 +61,8 @@ class Row:
     percent: Decimal | None = None
     numerator: str = ""
     denominator: str = ""
+    coverage: str = ""
+    provisional: bool = False
 
 
 @dataclass
@@ -39,226 +70,214 @@ class IndicatorTable:
     indicator: Indicator
     columns: list[tuple[str, str, str]]  # (dimension, category, label)
     rows: list[Row]
-    national: Row
-    chart_by_province: list[tuple[str, int | None]] = field(default_factory=list)
+    national: Row | None
+    chart_by_province: list[tuple[str, int | float | None]] = field(default_factory=list)
 
 
-def _hidden_keys(values: dict, provinces: list[int], cells: list[tuple[str, str]], k: int) -> set:
-    """Groups: each province's breakdowns add up to its total; provinces add up to the nation."""
-    groups = []
-    dimensions = defaultdict(list)
-    for dimension, category in cells:
-        if dimension != TOTAL:
-            dimensions[dimension].append(category)
-    for place in [*provinces, NATIONAL]:
-        for dimension, members in dimensions.items():
-            groups.append(((place, TOTAL, ""), [(place, dimension, c) for c in members]))
-    for dimension, category in cells:
-        groups.append(
-            ((NATIONAL, dimension, category), [(p, dimension, category) for p in provinces])
+def coverage_text(cell: CubeCell, *, national: bool, is_year: bool, provinces: int) -> str:
+    """Coverage beside a figure: provinces with data, organisations reporting, periods in."""
+    parts = []
+    if national:
+        parts.append(
+            _("%(n)s/%(of)s provinces") % {"n": cell.provinces_reporting, "of": provinces}
         )
-    return suppress(values, groups, k)
+    if cell.organisations_expected:
+        parts.append(
+            _("%(n)s/%(of)s organisations")
+            % {"n": cell.organisation_count, "of": cell.organisations_expected}
+        )
+    if is_year and cell.periods_expected:
+        parts.append(
+            _("%(n)s/%(of)s periods") % {"n": cell.periods_in, "of": cell.periods_expected}
+        )
+    return " · ".join(parts)
+
+
+def _row(figures: Figures, indicator: Indicator, place: int, label: str, code: str, provinces: int):
+    total_key = (indicator.pk, place, figures.period, *TOTAL_CELL)
+    cell = figures.cells[total_key]
+    row = Row(
+        label=label,
+        code=code,
+        reports=cell.report_count,
+        organisations=cell.organisation_count,
+        coverage=coverage_text(
+            cell,
+            national=place == NATIONAL,
+            is_year=figures.period == str(figures.year),
+            provinces=provinces,
+        ),
+        provisional=cell.provisional,
+    )
+    if indicator.is_ratio:
+        row.numerator = figures.text(total_key, "numerator")
+        row.denominator = figures.text(total_key, "denominator")
+        row.percent = percent(
+            figures.part(total_key, "numerator"), figures.part(total_key, "denominator")
+        )
+        if row.numerator and row.denominator and row.percent is None:
+            row.percent = None
+        return row
+    row.total = figures.text(total_key, "value")
+    row.cells = [
+        figures.text((indicator.pk, place, figures.period, dimension, category), "value")
+        for dimension, category in breakdown(indicator)[1:]
+    ]
+    return row
 
 
 def indicator_tables(
-    *, user: User, filters: SummaryFilters, published: bool
+    figures: Figures,
+    *,
+    provinces: set[int] | None,
+    national: bool,
+    indicator_ids: set[int] | None = None,
 ) -> list[IndicatorTable]:
-    """One table per indicator: a row per province and a national (or in-scope) total row."""
-    aggregated = (
-        summary_queryset(user=user, filters=filters)
-        .values("indicator_id", "province_id", "dimension", "category")
-        .annotate(
-            value=Sum("value"),
-            numerator=Sum("numerator"),
-            denominator=Sum("denominator"),
-            reports=Sum("report_count"),
-            organisations=Sum("organisation_count"),
-        )
-        .order_by()
+    """One table per indicator: a row per province shown and, when allowed, the nation's row."""
+    places_by_indicator: dict[int, set[int]] = {}
+    for indicator_id, place, period, dimension, _category in figures.cells:
+        if period != figures.period or dimension != TOTAL or place == NATIONAL:
+            continue
+        if provinces is not None and place not in provinces:
+            continue
+        if indicator_ids is not None and indicator_id not in indicator_ids:
+            continue
+        places_by_indicator.setdefault(indicator_id, set()).add(place)
+    if national:
+        for indicator_id, place, period, dimension, _category in figures.cells:
+            if place == NATIONAL and period == figures.period and dimension == TOTAL:
+                if indicator_ids is None or indicator_id in indicator_ids:
+                    places_by_indicator.setdefault(indicator_id, set())
+    names = Province.objects.in_bulk({p for places in places_by_indicator.values() for p in places})
+    province_count = Province.objects.count()
+    indicators = sorted(
+        (figures.indicators[pk] for pk in places_by_indicator), key=lambda i: (i.pillar, i.code)
     )
-    by_indicator: dict[int, list[dict]] = defaultdict(list)
-    for row in aggregated:
-        by_indicator[row["indicator_id"]].append(row)
-    if not by_indicator:
-        return []
-    indicators = Indicator.objects.filter(pk__in=by_indicator).order_by("pillar", "code")
-    provinces = {
-        p.pk: p
-        for p in Province.objects.filter(
-            pk__in={r["province_id"] for rows in by_indicator.values() for r in rows}
+    tables = []
+    for indicator in indicators:
+        places = sorted(places_by_indicator[indicator.pk], key=lambda pk: names[pk].code)
+        rows = [
+            _row(figures, indicator, pk, names[pk].short_name, names[pk].code, province_count)
+            for pk in places
+        ]
+        national_row = None
+        if national and (indicator.pk, NATIONAL, figures.period, *TOTAL_CELL) in figures.cells:
+            national_row = _row(figures, indicator, NATIONAL, "", "", province_count)
+        tables.append(
+            IndicatorTable(
+                indicator=indicator,
+                columns=[
+                    (dimension, category, label)
+                    for dimension, category, label in _labelled(indicator)
+                ],
+                rows=rows,
+                national=national_row,
+                chart_by_province=[
+                    (row.label, chart_value(figures, indicator, pk, figures.period))
+                    for pk, row in zip(places, rows, strict=True)
+                ],
+            )
         )
-    }
-    k = min_cell()
+    return tables
+
+
+def _labelled(indicator: Indicator) -> list[tuple[str, str, str]]:
+    from reports.disaggregation import categories
+
     return [
-        _table(indicator, by_indicator[indicator.pk], provinces, k, published)
-        for indicator in indicators
-    ]
-
-
-def _table(indicator, rows, provinces, k, published) -> IndicatorTable:
-    columns = [
         (dimension, category, str(label))
         for dimension in indicator.disaggregations
         for category, label in categories(dimension)
     ]
-    cells = [(TOTAL, ""), *[(d, c) for d, c, _l in columns]]
-    place_ids = sorted({r["province_id"] for r in rows}, key=lambda pk: provinces[pk].code)
-    counts = {
-        name: defaultdict(int)
-        for name in ("value", "numerator", "denominator", "reports", "organisations")
-    }
-    present = set()
-    for r in rows:
-        key = (r["province_id"], r["dimension"], r["category"])
-        present.add(key)
-        for name in counts:
-            if r[name] is not None:
-                counts[name][key] += r[name]
-                counts[name][(NATIONAL, r["dimension"], r["category"])] += r[name]
 
-    def values_of(name):
-        data = {}
-        for place in [*place_ids, NATIONAL]:
-            for dimension, category in cells:
-                key = (place, dimension, category)
-                known = key in present or (place == NATIONAL and key in counts[name])
-                data[key] = counts[name].get(key) if known else None
-        return data
 
-    hidden: set = set()
+def chart_value(figures: Figures, indicator: Indicator, place: int, period: str):
+    """A total as a chart draws it (a percentage for ratios); None leaves a gap."""
+    key = (indicator.pk, place, period, *TOTAL_CELL)
     if indicator.is_ratio:
-        numerators, denominators = values_of("numerator"), values_of("denominator")
-        if published:
-            hidden_num = _hidden_keys(numerators, place_ids, cells, k)
-            hidden_den = _hidden_keys(denominators, place_ids, cells, k)
-            hidden = hidden_num | hidden_den
-    else:
-        values = values_of("value")
-        if published:
-            hidden = _hidden_keys(values, place_ids, cells, k)
-
-    def make_row(place, label, code=""):
-        total_key = (place, TOTAL, "")
-        row = Row(
-            label=label,
-            code=code,
-            reports=counts["reports"].get(total_key, 0),
-            organisations=counts["organisations"].get(total_key, 0),
-        )
-        if indicator.is_ratio:
-            num, den = numerators.get(total_key), denominators.get(total_key)
-            secret = total_key in hidden
-            row.numerator = display(num, secret, k, localize=True)
-            row.denominator = display(den, secret, k, localize=True)
-            row.percent = None if secret else percent(num, den)
-            return row
-        row.total = display(values.get(total_key), total_key in hidden, k, localize=True)
-        row.cells = [
-            display(values.get((place, d, c)), (place, d, c) in hidden, k, localize=True)
-            for d, c, _l in columns
-        ]
-        return row
-
-    table_rows = [make_row(pk, provinces[pk].short_name, provinces[pk].code) for pk in place_ids]
-    national = make_row(NATIONAL, "")
-    if indicator.is_ratio:
-        chart = [
-            (row.label, float(row.percent) if row.percent is not None else None)
-            for row in table_rows
-        ]
-    else:
-        # From the counts, not the shown text (grouped digits, "<5"): hidden ones stay gaps.
-        chart = [
-            (row.label, None if (pk, TOTAL, "") in hidden else values.get((pk, TOTAL, "")))
-            for pk, row in zip(place_ids, table_rows, strict=True)
-        ]
-    return IndicatorTable(indicator, columns, table_rows, national, chart)
+        value = percent(figures.part(key, "numerator"), figures.part(key, "denominator"))
+        return float(value) if value is not None else None
+    return figures.part(key, "value")
 
 
-def series_over_time(*, user: User, filters: SummaryFilters, indicator: Indicator, published: bool):
-    """(period label, value) per quarter or month for one indicator, summed over the scope."""
-    rows = (
-        summary_queryset(
-            user=user,
-            filters=SummaryFilters(
-                province=filters.province, indicator=indicator, year=filters.year
-            ),
-        )
-        .filter(dimension=TOTAL)
-        .values("period_id")
-        .annotate(value=Sum("value"), numerator=Sum("numerator"), denominator=Sum("denominator"))
-        .order_by()
+def series_over_time(
+    figures: Figures, indicator: Indicator, place: int, labels: dict[str, str]
+) -> list[tuple[str, int | float | None]]:
+    """(period label, total) for each period of the year with data at the place."""
+    periods = sorted(
+        {
+            period
+            for indicator_id, cell_place, period, dimension, _c in figures.cells
+            if indicator_id == indicator.pk
+            and cell_place == place
+            and dimension == TOTAL
+            and period != str(figures.year)
+        }
     )
-    periods = {
-        p.pk: p for p in ReportingPeriod.objects.filter(pk__in=[r["period_id"] for r in rows])
-    }
-    k = min_cell()
-    points = []
-    for row in sorted(
-        rows, key=lambda r: (periods[r["period_id"]].start_date, periods[r["period_id"]].kind)
-    ):
-        value = _published_value(indicator, row, k, published)
-        points.append(
-            (periods[row["period_id"]].label, float(value) if value is not None else None)
-        )
-    return points
-
-
-def _published_value(indicator: Indicator, row: dict, k: int, published: bool):
-    """A summed total (count, or ratio as a percentage), or None where it must stay hidden."""
-    if indicator.is_ratio:
-        if published and suppress_ratio(row["numerator"], row["denominator"], k):
-            return None
-        return percent(row["numerator"], row["denominator"])
-    if published and is_small(row["value"], k):
-        return None
-    return row["value"]
+    return [
+        (labels.get(period, period), chart_value(figures, indicator, place, period))
+        for period in periods
+    ]
 
 
 @dataclass
 class Progress:
     indicator: Indicator
-    value: Decimal | None
+    value: Decimal | int | None
     targets: list[Target]
     percent_of_2030: int | None
+    coverage: str = ""
+    provisional: bool = False
 
 
-def target_progress(*, user: User, filters: SummaryFilters, published: bool) -> list[Progress]:
-    """NAP indicators with targets: the value in scope for the selection beside its targets."""
+def target_progress(
+    figures: Figures, *, cumulative: dict[int, int | None] | None = None
+) -> list[Progress]:
+    """NAP indicators with targets: the nation's figure for the year (by each indicator's time
+    rule) beside its targets. `cumulative` gives, for targets read as cumulative since 2024, the
+    sum of the published years before this one (None when one of them is hidden)."""
     indicators = (
         Indicator.objects.filter(targets__kind=Target.Kind.TARGET, is_active=True)
         .distinct()
         .prefetch_related("targets")
         .order_by("pillar", "code")
     )
-    if filters.pillar:
-        indicators = indicators.filter(pillar=filters.pillar)
-    if filters.indicator:
-        indicators = indicators.filter(pk=filters.indicator.pk)
-    sums = {
-        row["indicator_id"]: row
-        for row in summary_queryset(
-            user=user,
-            filters=SummaryFilters(
-                year=filters.year, quarter=filters.quarter, province=filters.province
-            ),
-        )
-        .filter(dimension=TOTAL, indicator__in=indicators)
-        .values("indicator_id")
-        .annotate(value=Sum("value"), numerator=Sum("numerator"), denominator=Sum("denominator"))
-        .order_by()
-    }
-    k = min_cell()
+    year = str(figures.year)
+    province_count = Province.objects.count()
     progress = []
     for indicator in indicators:
-        row = sums.get(indicator.pk)
-        value = _published_value(indicator, row, k, published) if row is not None else None
-        targets = [t for t in indicator.targets.all() if t.kind == Target.Kind.TARGET]
+        key = (indicator.pk, NATIONAL, year, *TOTAL_CELL)
+        cell = figures.cells.get(key)
+        value = chart_value(figures, indicator, NATIONAL, year) if cell else None
+        if value is not None and indicator.is_ratio:
+            value = Decimal(str(value))
+        if (
+            value is not None
+            and indicator.target_reading == Indicator.TargetReading.CUMULATIVE
+            and cumulative is not None
+        ):
+            before = cumulative.get(indicator.pk, 0)
+            value = None if before is None else value + before
+        targets = sorted(
+            (t for t in indicator.targets.all() if t.kind == Target.Kind.TARGET),
+            key=lambda t: t.year,
+        )
         target_2030 = next((t for t in targets if t.year == 2030), None) or (
             targets[-1] if targets else None
         )
-        percent = None
+        share = None
         if value is not None and target_2030 is not None and target_2030.value:
-            percent = min(100, int(Decimal(value) * 100 / target_2030.value))
-        progress.append(Progress(indicator, value, sorted(targets, key=lambda t: t.year), percent))
+            share = min(100, int(Decimal(value) * 100 / target_2030.value))
+        progress.append(
+            Progress(
+                indicator,
+                value,
+                targets,
+                share,
+                coverage=coverage_text(cell, national=True, is_year=True, provinces=province_count)
+                if cell
+                else "",
+                provisional=bool(cell and cell.provisional),
+            )
+        )
     return progress
