@@ -7,6 +7,7 @@ Published figures (pages for readers who are not admins) go through small-cell s
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Sum
 
@@ -19,6 +20,9 @@ from summaries.scope import SummaryFilters, summary_queryset
 from summaries.suppression import display, is_small, min_cell, suppress, suppress_ratio
 
 NATIONAL = "national"
+
+Place = int | str  # a province's id, or NATIONAL
+CellKey = tuple[Place, str, str]  # (place, dimension, category)
 
 
 @dataclass
@@ -40,17 +44,20 @@ class IndicatorTable:
     columns: list[tuple[str, str, str]]  # (dimension, category, label)
     rows: list[Row]
     national: Row
-    chart_by_province: list[tuple[str, int | None]] = field(default_factory=list)
+    chart_by_province: list[tuple[str, float | None]] = field(default_factory=list)
 
 
-def _hidden_keys(values: dict, provinces: list[int], cells: list[tuple[str, str]], k: int) -> set:
+def _hidden_keys(
+    values: dict[CellKey, int | None], provinces: list[int], cells: list[tuple[str, str]], k: int
+) -> set[CellKey]:
     """Groups: each province's breakdowns add up to its total; provinces add up to the nation."""
-    groups = []
-    dimensions = defaultdict(list)
+    groups: list[tuple[CellKey, list[CellKey]]] = []
+    dimensions: defaultdict[str, list[str]] = defaultdict(list)
     for dimension, category in cells:
         if dimension != TOTAL:
             dimensions[dimension].append(category)
-    for place in [*provinces, NATIONAL]:
+    places: list[Place] = [*provinces, NATIONAL]
+    for place in places:
         for dimension, members in dimensions.items():
             groups.append(((place, TOTAL, ""), [(place, dimension, c) for c in members]))
     for dimension, category in cells:
@@ -76,7 +83,7 @@ def indicator_tables(
         )
         .order_by()
     )
-    by_indicator: dict[int, list[dict]] = defaultdict(list)
+    by_indicator: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in aggregated:
         by_indicator[row["indicator_id"]].append(row)
     if not by_indicator:
@@ -95,7 +102,13 @@ def indicator_tables(
     ]
 
 
-def _table(indicator, rows, provinces, k, published) -> IndicatorTable:
+def _table(
+    indicator: Indicator,
+    rows: list[dict[str, Any]],
+    provinces: dict[int, Province],
+    k: int,
+    published: bool,
+) -> IndicatorTable:
     columns = [
         (dimension, category, str(label))
         for dimension in indicator.disaggregations
@@ -103,11 +116,11 @@ def _table(indicator, rows, provinces, k, published) -> IndicatorTable:
     ]
     cells = [(TOTAL, ""), *[(d, c) for d, c, _l in columns]]
     place_ids = sorted({r["province_id"] for r in rows}, key=lambda pk: provinces[pk].code)
-    counts = {
+    counts: dict[str, defaultdict[CellKey, int]] = {
         name: defaultdict(int)
         for name in ("value", "numerator", "denominator", "reports", "organisations")
     }
-    present = set()
+    present: set[CellKey] = set()
     for r in rows:
         key = (r["province_id"], r["dimension"], r["category"])
         present.add(key)
@@ -116,8 +129,8 @@ def _table(indicator, rows, provinces, k, published) -> IndicatorTable:
                 counts[name][key] += r[name]
                 counts[name][(NATIONAL, r["dimension"], r["category"])] += r[name]
 
-    def values_of(name):
-        data = {}
+    def values_of(name: str) -> dict[CellKey, int | None]:
+        data: dict[CellKey, int | None] = {}
         for place in [*place_ids, NATIONAL]:
             for dimension, category in cells:
                 key = (place, dimension, category)
@@ -125,7 +138,7 @@ def _table(indicator, rows, provinces, k, published) -> IndicatorTable:
                 data[key] = counts[name].get(key) if known else None
         return data
 
-    hidden: set = set()
+    hidden: set[CellKey] = set()
     if indicator.is_ratio:
         numerators, denominators = values_of("numerator"), values_of("denominator")
         if published:
@@ -137,7 +150,7 @@ def _table(indicator, rows, provinces, k, published) -> IndicatorTable:
         if published:
             hidden = _hidden_keys(values, place_ids, cells, k)
 
-    def make_row(place, label, code=""):
+    def make_row(place: Place, label: str, code: str = "") -> Row:
         total_key = (place, TOTAL, "")
         row = Row(
             label=label,
@@ -162,7 +175,7 @@ def _table(indicator, rows, provinces, k, published) -> IndicatorTable:
     table_rows = [make_row(pk, provinces[pk].short_name, provinces[pk].code) for pk in place_ids]
     national = make_row(NATIONAL, "")
     if indicator.is_ratio:
-        chart = [
+        chart: list[tuple[str, float | None]] = [
             (row.label, float(row.percent) if row.percent is not None else None)
             for row in table_rows
         ]
@@ -175,7 +188,9 @@ def _table(indicator, rows, provinces, k, published) -> IndicatorTable:
     return IndicatorTable(indicator, columns, table_rows, national, chart)
 
 
-def series_over_time(*, user: User, filters: SummaryFilters, indicator: Indicator, published: bool):
+def series_over_time(
+    *, user: User, filters: SummaryFilters, indicator: Indicator, published: bool
+) -> list[tuple[str, float | None]]:
     """(period label, value) per quarter or month for one indicator, summed over the scope."""
     rows = (
         summary_queryset(
@@ -193,7 +208,7 @@ def series_over_time(*, user: User, filters: SummaryFilters, indicator: Indicato
         p.pk: p for p in ReportingPeriod.objects.filter(pk__in=[r["period_id"] for r in rows])
     }
     k = min_cell()
-    points = []
+    points: list[tuple[str, float | None]] = []
     for row in sorted(
         rows, key=lambda r: (periods[r["period_id"]].start_date, periods[r["period_id"]].kind)
     ):
@@ -204,21 +219,24 @@ def series_over_time(*, user: User, filters: SummaryFilters, indicator: Indicato
     return points
 
 
-def _published_value(indicator: Indicator, row: dict, k: int, published: bool):
+def _published_value(
+    indicator: Indicator, row: dict[str, Any], k: int, published: bool
+) -> Decimal | int | None:
     """A summed total (count, or ratio as a percentage), or None where it must stay hidden."""
     if indicator.is_ratio:
         if published and suppress_ratio(row["numerator"], row["denominator"], k):
             return None
         return percent(row["numerator"], row["denominator"])
-    if published and is_small(row["value"], k):
+    value: int | None = row["value"]
+    if published and is_small(value, k):
         return None
-    return row["value"]
+    return value
 
 
 @dataclass
 class Progress:
     indicator: Indicator
-    value: Decimal | None
+    value: Decimal | int | None  # a count, or a ratio as a percentage
     targets: list[Target]
     percent_of_2030: int | None
 
