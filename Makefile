@@ -35,6 +35,7 @@ test: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/bandit -q -r portal indicators reports summaries config bench --severity-level medium
 	$(BIN)/python manage.py makemigrations --check --dry-run --noinput
 	DJANGO_ENV=production DJANGO_SECRET_KEY=check-deploy-only-$$(date +%s)-not-a-real-key-0123456789abcdef \

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from django.views.generic import TemplateView
 
 from indicators.models import Indicator, Programme
+from portal.http import AuthenticatedHttpRequest
 from portal.models import Membership, Organisation, Province, User
 from portal.selectors import memberships_of
 from reports.selectors import home_counts_for
@@ -41,6 +42,7 @@ def home_overview_for(*, user: User) -> HomeOverview:
 
 
 class HomeView(TemplateView):
+    request: AuthenticatedHttpRequest
     template_name = "home.html"
 
     def get_context_data(self, **kwargs):

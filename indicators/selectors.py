@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404
 from indicators.models import Indicator, Programme, Target
 
 
-def _targets():
+def _targets() -> "Prefetch[str, QuerySet[Target]]":
     return Prefetch("targets", queryset=Target.objects.order_by("kind", "year"))
 
 

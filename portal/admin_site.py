@@ -4,6 +4,8 @@ Every ModelAdmin registered on the site (the portal's and those of django-otp, a
 simple-history) is given the audit mixin at registration, so no admin can forget it.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +21,13 @@ def _changed_fields(message) -> str:
     return ",".join(names)
 
 
-class AuditedAdminMixin:
+if TYPE_CHECKING:
+    _Base = admin.ModelAdmin[Any]  # what the mixin is combined with, for the type checker
+else:
+    _Base = object  # at runtime a plain mixin: register() puts it before the admin class
+
+
+class AuditedAdminMixin(_Base):
     def log_addition(self, request, obj, message):
         entry = super().log_addition(request, obj, message)
         audit.record(audit.Action.ADMIN_ADD, user=request.user, obj=obj)

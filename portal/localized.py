@@ -11,6 +11,9 @@ def pick_language(vi: str, en: str) -> str:
 class BilingualNameMixin:
     """For models with `name_vi` and `name_en`: `name` follows the active language."""
 
+    name_vi: str
+    name_en: str
+
     @property
     def name(self) -> str:
         return pick_language(self.name_vi, self.name_en)

@@ -1,3 +1,6 @@
+from collections.abc import Mapping
+from typing import Any
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.auth.password_validation import validate_password
 from django.db import models
@@ -9,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.localized import BilingualNameMixin, pick_language
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra_fields):
@@ -52,6 +55,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
     objects = UserManager()
+
+    # Not a field: portal.signals keeps the stored password and active flag here during a save.
+    _previous_state: Mapping[str, Any] | None
 
     EMAIL_FIELD = "email"
     USERNAME_FIELD = "email"

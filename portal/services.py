@@ -2,6 +2,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 from django_otp import match_token
+from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -53,9 +54,9 @@ def two_factor_enrol(*, user: User, key: str, token: str) -> tuple[TOTPDevice, l
     return device, codes
 
 
-def two_factor_check(*, user: User, token: str):
+def two_factor_check(*, user: User, token: str) -> Device | None:
     """The device that accepts the code (authenticator or backup code), or None; audited."""
-    device = match_token(user, token)
+    device: Device | None = match_token(user, token)
     if device is None:
         _two_factor_failed(user, "verify")
         return None

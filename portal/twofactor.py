@@ -22,6 +22,7 @@ from django_otp.util import random_hex
 
 from portal import services
 from portal.forms import TokenForm
+from portal.http import AuthenticatedHttpRequest
 from portal.middleware import TWO_FACTOR_ENROLLED
 
 SESSION_NEW_CODES = "_portal_new_backup_codes"
@@ -45,6 +46,7 @@ class SetupView(FormView):
     The key lives in the session until a code confirms it, so showing the page writes nothing.
     """
 
+    request: AuthenticatedHttpRequest
     template_name = "registration/two_factor_setup.html"
     form_class = TokenForm
 
@@ -97,6 +99,7 @@ def _base32(key: bytes) -> str:
 class VerifyView(FormView):
     """After the password: a code from the app or a backup code."""
 
+    request: AuthenticatedHttpRequest
     template_name = "registration/two_factor_verify.html"
     form_class = TokenForm
 

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django.contrib import admin
 
 from reports.models import ActivityReport, ReportEvent, ReportingPeriod
@@ -19,7 +21,7 @@ class ReportEventInline(admin.TabularInline):
     model = ReportEvent
     extra = 0
     fields = ["created_at", "kind", "actor", "from_status", "to_status", "text"]
-    readonly_fields = fields
+    readonly_fields = cast(list[str], fields)  # the same list: every shown field is read-only
     can_delete = False
 
     def has_add_permission(self, request, obj=None):

@@ -162,7 +162,12 @@ def _slots(count: int, rng: random.Random, today: datetime.date) -> list[Slot]:
 
 
 def _reporter_for(organisation: Organisation, fallbacks: dict[int, User], default: User) -> User:
-    return fallbacks.get(organisation.pk) or fallbacks.get(organisation.parent_id) or default
+    parent_id = organisation.parent_id
+    return (
+        fallbacks.get(organisation.pk)
+        or (fallbacks.get(parent_id) if parent_id is not None else None)
+        or default
+    )
 
 
 def _at(day: datetime.date, rng: random.Random) -> datetime.datetime:

@@ -1,10 +1,15 @@
 """The disaggregation dimensions an indicator can ask for, and their cells."""
 
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise  # str or a lazy translation
 
 TOTAL = "total"
 
-DIMENSIONS: dict[str, tuple[str, list[tuple[str, str]]]] = {
+DIMENSIONS: "dict[str, tuple[StrOrPromise, list[tuple[str, StrOrPromise]]]]" = {
     "sex": (
         _("Sex"),
         [("female", _("Female")), ("male", _("Male")), ("other", _("Other / not recorded"))],
@@ -38,7 +43,7 @@ DIMENSION_CHOICES = [(TOTAL, _("Total"))] + [
 ]
 
 
-def categories(dimension: str) -> list[tuple[str, str]]:
+def categories(dimension: str) -> "list[tuple[str, StrOrPromise]]":
     return DIMENSIONS[dimension][1]
 
 

@@ -6,12 +6,16 @@ and the service report the same problem next to the same field.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
 from indicators.models import Indicator
 from reports.disaggregation import DIMENSIONS, TOTAL, categories
 from reports.models import ActivityReport, Figure
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 MAX_FIGURE = 10_000_000  # far above any real quarterly count; catches typing slips
 
@@ -34,7 +38,9 @@ def field_name(indicator: Indicator, part: str, category: str = "") -> str:
     return f"{indicator.code}__{part}__{category}" if category else f"{indicator.code}__{part}"
 
 
-def dimension_layout(indicator: Indicator) -> list[tuple[str, str, list[tuple[str, str]]]]:
+def dimension_layout(
+    indicator: Indicator,
+) -> "list[tuple[str, StrOrPromise, list[tuple[str, StrOrPromise]]]]":
     """(dimension key, label, categories) for each disaggregation the indicator asks for."""
     return [(key, DIMENSIONS[key][0], categories(key)) for key in indicator.disaggregations]
 

@@ -1,6 +1,7 @@
 """Validation only: the services decide what is allowed."""
 
 import re
+from typing import cast
 
 import django_filters
 from django import forms
@@ -68,8 +69,8 @@ class ReportCreateForm(forms.Form):
 
     def __init__(self, *args, organisations, periods, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations
-        self.fields["period"].queryset = periods
+        cast(forms.ModelChoiceField, self.fields["organisation"]).queryset = organisations
+        cast(forms.ModelChoiceField, self.fields["period"]).queryset = periods
 
 
 class ReportForm(forms.Form):
@@ -100,7 +101,8 @@ class ReportForm(forms.Form):
         self.report = report
         self.indicators = indicators
         default = report.programme.default_pillar
-        self.fields["pillars"].choices = [c for c in Pillar.choices if c[0] != default]
+        pillars = cast(forms.MultipleChoiceField, self.fields["pillars"])
+        pillars.choices = [c for c in Pillar.choices if c[0] != default]
         for indicator in indicators:
             self.fields[field_name(indicator, "na")] = forms.BooleanField(
                 label=_("Not applicable"), required=False

@@ -14,7 +14,7 @@ from reports.disaggregation import DIMENSION_CHOICES, TOTAL
 from reports.periods import parse_code
 
 
-class ReportingPeriodQuerySet(models.QuerySet):
+class ReportingPeriodQuerySet(models.QuerySet["ReportingPeriod"]):
     def started(self, today: datetime.date | None = None) -> "ReportingPeriodQuerySet":
         """Periods whose first day has come (today by default): the ones reports can cover."""
         return self.filter(start_date__lte=today or timezone.localdate())
@@ -299,7 +299,9 @@ class ReportEvent(models.Model):
         return self.kind in self.VERSION_KINDS
 
     @classmethod
-    def record(cls, report: ActivityReport, *, actor, kind: str, from_status: str, text: str = ""):
+    def record(
+        cls, report: ActivityReport, *, actor, kind: str, from_status: str, text: str = ""
+    ) -> "ReportEvent":
         return cls.objects.create(
             report=report,
             actor=actor,

@@ -4,6 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -25,7 +26,9 @@ def event_emails_send(*, event_id: int) -> int:
     event = ReportEvent.objects.select_related(
         "report__organisation", "report__period", "report__programme", "actor"
     ).get(pk=event_id)
-    pending = Notification.objects.filter(event=event, emailed_at=None).select_related("recipient")
+    pending: QuerySet[Notification] | list[Notification] = Notification.objects.filter(
+        event=event, emailed_at=None
+    ).select_related("recipient")
     pending = [n for n in pending if n.recipient.is_active and n.recipient.email]
     if not pending:
         return 0

@@ -1,5 +1,6 @@
 """Reads of reports that depend on who is asking. Another organisation's report is a 404."""
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -129,7 +130,7 @@ def previous_report_for(*, user: User, report: ActivityReport) -> ActivityReport
     )
 
 
-def open_periods(*, today=None) -> QuerySet[ReportingPeriod]:
+def open_periods(*, today: datetime.date | None = None) -> QuerySet[ReportingPeriod]:
     """Periods a new report can be opened for: started, not locked, of a frequency in use."""
     kinds = {programme.period_kind for programme in Programme.objects.filter(is_active=True)}
     return (
@@ -170,7 +171,9 @@ def home_counts_for(*, user: User) -> dict:
     return counts
 
 
-def report_version(*, user: User, report: ActivityReport, event_id: str | None):
+def report_version(
+    *, user: User, report: ActivityReport, event_id: str | None
+) -> tuple[ReportEvent, Any, list[Any]] | None:
     """(event, report as it was, its figures) at a submission or decision; admins only.
 
     Read from django-simple-history: the report row and its figure rows as of the event's time.

@@ -5,15 +5,17 @@ until the transaction commits."""
 import secrets
 from dataclasses import dataclass, field
 from pathlib import PurePath
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from indicators.models import Pillar, Programme
+from indicators.models import Indicator, Pillar, Programme
 from portal import audit
 from portal.models import Membership, Organisation, Province, User
 from portal.permissions import ensure_admin
@@ -82,8 +84,8 @@ def _check_version(report: ActivityReport, expected_version: int | None) -> None
 
 
 def _transition(
-    report: ActivityReport, *, actor: User, kind: str, to: str, text: str = "", **stamps
-):
+    report: ActivityReport, *, actor: User, kind: str, to: str, text: str = "", **stamps: Any
+) -> ReportEvent:
     from_status = report.status
     report.status = to
     report.version += 1
@@ -96,7 +98,9 @@ def _transition(
     return event
 
 
-def _record_event(report: ActivityReport, *, actor: User, kind: str, from_status: str, text=""):
+def _record_event(
+    report: ActivityReport, *, actor: User, kind: str, from_status: str, text: str = ""
+) -> ReportEvent:
     """The report's own history (with the comment) and the audit log (codes only, no text)."""
     event = ReportEvent.record(report, actor=actor, kind=kind, from_status=from_status, text=text)
     audit.record(
@@ -279,7 +283,13 @@ def report_update(
     return report
 
 
-def _submit(report: ActivityReport, *, actor: User, inputs, indicators) -> None:
+def _submit(
+    report: ActivityReport,
+    *,
+    actor: User,
+    inputs: dict[int, FigureInput],
+    indicators: list[Indicator],
+) -> None:
     reopened = report.events.filter(kind=ReportEvent.Kind.REOPENED).exists()
     _check_period_open(report.period, correction=reopened)
     errors = check_complete(indicators, inputs)
@@ -428,7 +438,7 @@ def notifications_mark_read(*, actor: User, notification_ids: list[int] | None =
 
 
 @transaction.atomic
-def attachment_add(*, actor: User, report_id: int, upload) -> Attachment:
+def attachment_add(*, actor: User, report_id: int, upload: UploadedFile) -> Attachment:
     from reports.uploads import check_upload
 
     report = _locked(report_id)
@@ -437,13 +447,14 @@ def attachment_add(*, actor: User, report_id: int, upload) -> Attachment:
         raise WorkflowError(_("Evidence can be added only to a draft or a returned report."))
     kind = check_upload(upload)
     token = secrets.token_hex(16)
+    # An uploaded file has a name and a size (the stubs allow None for any File).
     attachment = Attachment(
         report=report,
         token=token,
-        original_name=PurePath(upload.name).name[:200],
+        original_name=PurePath(cast(str, upload.name)).name[:200],
         extension=kind.extension,
         content_type=kind.mime,
-        size=upload.size,
+        size=cast(int, upload.size),
         uploaded_by=actor,
     )
     attachment.file.save(f"{token}{kind.extension}", upload, save=False)

@@ -1,5 +1,9 @@
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -8,6 +12,7 @@ from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from indicators.models import Indicator
+from portal.http import AuthenticatedHttpRequest
 from portal.models import Membership, Organisation
 from portal.permissions import ensure_admin
 from reports import access, selectors, services
@@ -20,7 +25,7 @@ from reports.forms import (
     ReportFilter,
     ReportForm,
 )
-from reports.models import ReportingPeriod
+from reports.models import ActivityReport, ReportingPeriod
 
 
 def add_errors(form, error: ValidationError) -> None:
@@ -33,8 +38,12 @@ def add_errors(form, error: ValidationError) -> None:
 
 
 class FilteredListView(ListView):
+    request: AuthenticatedHttpRequest
     paginate_by = 25
     filterset_class = ReportFilter
+
+    def base_queryset(self) -> QuerySet[ActivityReport]:
+        raise NotImplementedError
 
     def get_queryset(self):
         self.filterset = self.filterset_class(
@@ -68,6 +77,7 @@ class ReviewQueueView(FilteredListView):
 
 
 class ReturnedListView(ListView):
+    request: AuthenticatedHttpRequest
     template_name = "reports/returned_list.html"
     context_object_name = "reports"
     paginate_by = 25
@@ -77,6 +87,7 @@ class ReturnedListView(ListView):
 
 
 class ReportCreateView(FormView):
+    request: AuthenticatedHttpRequest
     template_name = "reports/report_create.html"
     form_class = ReportCreateForm
 
@@ -121,6 +132,7 @@ class ReportCreateView(FormView):
 
 
 class ReportEditView(FormView):
+    request: AuthenticatedHttpRequest
     template_name = "reports/report_form.html"
     form_class = ReportForm
 
@@ -183,6 +195,7 @@ class ReportEditView(FormView):
 
 
 class ReportDetailView(TemplateView):
+    request: AuthenticatedHttpRequest
     template_name = "reports/report_detail.html"
 
     def get_context_data(self, **kwargs):
@@ -204,7 +217,8 @@ class ReportActionView(View):
     Subclasses define `act(report, data)`, which makes that one service call.
     """
 
-    form_class = None
+    request: AuthenticatedHttpRequest
+    form_class: type[forms.Form] | None = None
     success_message = ""
 
     def post(self, request, pk):
@@ -213,7 +227,9 @@ class ReportActionView(View):
         if form is not None and not form.is_valid():
             for errors in form.errors.values():
                 for error in errors:
-                    messages.error(request, error)
+                    # An ErrorList yields messages (its __getitem__ unwraps a ValidationError);
+                    # the stubs type its items as stored.
+                    messages.error(request, error)  # type: ignore[arg-type]
             return redirect(report)
         try:
             self.act(report, form.cleaned_data if form else {})
@@ -225,6 +241,9 @@ class ReportActionView(View):
         else:
             messages.success(request, self.success_message)
         return redirect(self.redirect_to(report))
+
+    def act(self, report: ActivityReport, data: dict[str, Any]) -> None:
+        raise NotImplementedError
 
     def redirect_to(self, report):
         return report.get_absolute_url()
@@ -293,7 +312,8 @@ class AttachmentAddView(ReportActionView):
     def act(self, report, data):
         form = AttachmentForm(self.request.POST, self.files)
         if not form.is_valid():
-            raise ValidationError(form.errors.get("file") or _("Choose a file to attach."))
+            # An ErrorList is a list at runtime; the stubs leave out that base.
+            raise ValidationError(form.errors.get("file") or _("Choose a file to attach."))  # type: ignore[arg-type]
         services.attachment_add(
             actor=self.request.user, report_id=report.pk, upload=form.cleaned_data["file"]
         )
@@ -309,7 +329,7 @@ class AttachmentDeleteView(ReportActionView):
         attachment = get_object_or_404(report.attachments, pk=self.kwargs["attachment_pk"])
         services.attachment_delete(actor=self.request.user, attachment_id=attachment.pk)
 
-    def post(self, request, pk, attachment_pk):
+    def post(self, request, pk, **kwargs):  # attachment_pk: act() reads it from self.kwargs
         return super().post(request, pk)
 
     def redirect_to(self, report):
@@ -358,6 +378,7 @@ class PeriodLockView(View):
 
 
 class NotificationListView(ListView):
+    request: AuthenticatedHttpRequest
     template_name = "reports/notification_list.html"
     context_object_name = "notifications"
     paginate_by = 25

@@ -6,6 +6,8 @@ PostgreSQL and on SQLite (3.24+). On PostgreSQL, advisory locks serialise two ru
 cells; SQLite serialises every write transaction anyway (`transaction_mode=IMMEDIATE`).
 """
 
+import datetime
+
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -39,7 +41,7 @@ def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _now_param():
+def _now_param() -> datetime.datetime | str | None:  # a string on SQLite, a datetime on PostgreSQL
     return connection.ops.adapt_datetimefield_value(timezone.now())
 
 
@@ -60,7 +62,7 @@ def recompute(*, province_id: int, period_id: int) -> int:
             UPSERT.format(where="AND r.province_id = %s AND r.period_id = %s"),
             [now, province_id, period_id],
         )
-        written = cursor.rowcount
+        written: int = cursor.rowcount
         cursor.execute(
             f"DELETE FROM {SUMMARY} WHERE province_id = %s AND period_id = %s AND computed_at < %s",  # noqa: S608  # nosec B608 - our table names
             [province_id, period_id, now],
@@ -76,7 +78,7 @@ def rebuild_all() -> int:
         cursor.execute(f"DELETE FROM {STALE}")  # noqa: S608  # nosec B608 - our table name
         now = _now_param()
         cursor.execute(UPSERT.format(where=""), [now])
-        written = cursor.rowcount
+        written: int = cursor.rowcount
         cursor.execute(f"DELETE FROM {SUMMARY} WHERE computed_at < %s", [now])  # noqa: S608  # nosec B608 - our table name
     return written
 

@@ -4,6 +4,7 @@
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from typing import IO
 
 from django.utils.translation import gettext_lazy as _
 
@@ -34,7 +35,7 @@ EXPORT_COLUMNS = [
 
 def export_rows(
     *, user: User | None, filters: SummaryFilters, period: ReportingPeriod | None = None
-):
+) -> Iterator[list[str | int]]:
     """Rows for CSV and XLSX, one per province, period, indicator and cell, suppressed.
 
     `user=None` is the command line (everything). Rows are produced province-period by
@@ -79,7 +80,7 @@ def _file_value(value: int | None, hidden: bool, k: int) -> int | str:
     return value if value is not None and not hidden else display(value, hidden, k)
 
 
-def _export_group(group: list[ProvincialSummary], k: int):
+def _export_group(group: list[ProvincialSummary], k: int) -> Iterator[list[str | int]]:
     indicator = group[0].indicator
     by_key = {(s.dimension, s.category): s for s in group}
     if indicator.is_ratio:
@@ -87,7 +88,7 @@ def _export_group(group: list[ProvincialSummary], k: int):
         secret = total is not None and suppress_ratio(total.numerator, total.denominator, k)
     else:
         values = {key: s.value for key, s in by_key.items()}
-        dimensions = defaultdict(list)
+        dimensions: defaultdict[str, list[tuple[str, str]]] = defaultdict(list)
         for dimension, category in by_key:
             if dimension != TOTAL:
                 dimensions[dimension].append((dimension, category))
@@ -150,7 +151,7 @@ def csv_chunks(rows: Iterable[list], log: SummaryDownload | None = None) -> Iter
     return in_current_language(csv_stream(header(), counted(rows, log)))
 
 
-def xlsx_file(rows: Iterable[list], log: SummaryDownload | None = None):
+def xlsx_file(rows: Iterable[list], log: SummaryDownload | None = None) -> IO[bytes]:
     """A temporary file holding the workbook, rewound; written row by row, never held in memory."""
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
     write_xlsx(handle, header(), counted(rows, log), sheet_title=str(_("Summaries")))

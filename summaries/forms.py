@@ -1,3 +1,6 @@
+from collections.abc import Iterable
+from typing import Any, cast
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -33,21 +36,25 @@ class SummaryFilterForm(forms.Form):
         to_field_name="code",
     )
 
-    def __init__(self, *args, province_ids=None, **kwargs):
+    def __init__(
+        self, *args: Any, province_ids: Iterable[int] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         this_year = timezone.localdate().year
-        self.fields["year"].choices = [("", _("All years"))] + [
+        year = cast(forms.ChoiceField, self.fields["year"])
+        year.choices = [("", _("All years"))] + [
             (y, str(y)) for y in range(this_year, NAP_FIRST_YEAR - 1, -1)
         ]
-        self.fields["pillar"].choices = [("", _("All pillars")), *Pillar.choices]
+        pillar = cast(forms.ChoiceField, self.fields["pillar"])
+        pillar.choices = [("", _("All pillars")), *Pillar.choices]
         provinces = Province.objects.order_by("code")
         if province_ids is not None:
             provinces = provinces.filter(pk__in=province_ids)
-        self.fields["province"].queryset = provinces
+        cast(forms.ModelChoiceField, self.fields["province"]).queryset = provinces
 
-    def clean(self):
+    def clean(self) -> dict[str, Any] | None:
         data = super().clean()
-        if data.get("quarter") and not data.get("year"):
+        if data is not None and data.get("quarter") and not data.get("year"):
             self.add_error("quarter", _("Choose a year for the quarter."))
         return data
 
@@ -70,8 +77,7 @@ class CompletenessForm(forms.Form):
     )
     province = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["period"].queryset = ReportingPeriod.objects.started().order_by(
-            "-start_date", "kind"
-        )
+        period = cast(forms.ModelChoiceField, self.fields["period"])
+        period.queryset = ReportingPeriod.objects.started().order_by("-start_date", "kind")

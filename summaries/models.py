@@ -1,6 +1,8 @@
 """Working figures: provincial summaries of approved reports, the runs that build them, and the
 log of their downloads."""
 
+import datetime
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -48,7 +50,7 @@ class ProvincialSummary(models.Model):
         ]
         indexes = [models.Index(fields=["period", "indicator"], name="summary_period_indicator")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.indicator_id} {self.dimension}:{self.category}"
 
 
@@ -96,11 +98,11 @@ class AggregationRun(models.Model):
         verbose_name_plural = _("aggregation runs")
         indexes = [models.Index(fields=["-created_at"], name="aggregation_run_recent")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M} {self.status}"
 
     @property
-    def duration(self):
+    def duration(self) -> datetime.timedelta | None:
         if self.started_at and self.finished_at:
             return self.finished_at - self.started_at
         return None
@@ -120,7 +122,7 @@ class SummaryDownload(models.Model):
         verbose_name = _("summary download")
         verbose_name_plural = _("summary downloads")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user} {self.file_format} {self.created_at:%Y-%m-%d %H:%M}"
 
 

@@ -23,7 +23,7 @@ Run = AggregationRun
 
 
 @contextmanager
-def _tracked(run: AggregationRun):
+def _tracked(run: AggregationRun) -> Iterator[AggregationRun]:
     run.status, run.started_at, run.error = Run.Status.RUNNING, timezone.now(), ""
     run.save(update_fields=["status", "started_at", "error"])
     try:

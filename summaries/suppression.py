@@ -13,17 +13,19 @@ nothing about a person. A total is hidden whatever its value when that is the on
 """
 
 from collections.abc import Hashable, Mapping, Sequence
+from typing import TypeVar
 
 from django.conf import settings
 from django.utils.formats import number_format
 
-Key = Hashable
-Group = tuple[Key, Sequence[Key]]
+Key = TypeVar("Key", bound=Hashable)
+Group = tuple[Key, Sequence[Key]]  # a total and the members that add up to it
 
 
 def min_cell() -> int:
     """K, the smallest count that may be published (setting SUMMARY_MIN_CELL, default 5)."""
-    return settings.SUMMARY_MIN_CELL
+    k: int = settings.SUMMARY_MIN_CELL
+    return k
 
 
 def is_small(value: int | None, k: int) -> bool:
@@ -31,7 +33,7 @@ def is_small(value: int | None, k: int) -> bool:
     return value is not None and 0 < value < k
 
 
-def _unsafe(values: Mapping[Key, int | None], members: Sequence[Key], hidden: set) -> bool:
+def _unsafe(values: Mapping[Key, int | None], members: Sequence[Key], hidden: set[Key]) -> bool:
     secret = [m for m in members if m in hidden and values.get(m) is not None]
     if not secret:
         return False
@@ -42,7 +44,7 @@ def _unsafe(values: Mapping[Key, int | None], members: Sequence[Key], hidden: se
 
 
 def _unsafe_with_k(
-    values: Mapping[Key, int | None], members: Sequence[Key], hidden: set, k: int
+    values: Mapping[Key, int | None], members: Sequence[Key], hidden: set[Key], k: int
 ) -> bool:
     if _unsafe(values, members, hidden):
         return True
@@ -50,7 +52,7 @@ def _unsafe_with_k(
     return len(secret) > 1 and sum(values[m] or 0 for m in secret) == len(secret) * (k - 1)
 
 
-def suppress(values: Mapping[Key, int | None], groups: Sequence[Group], k: int) -> set:
+def suppress(values: Mapping[Key, int | None], groups: Sequence[Group[Key]], k: int) -> set[Key]:
     """Return the keys to hide. `values` maps keys to counts (None: no data, shown as blank)."""
     hidden = {key for key, value in values.items() if is_small(value, k)}
     if k <= 1:

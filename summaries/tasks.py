@@ -1,30 +1,44 @@
 """Thin Celery wrappers around the aggregation services; they take ids and are safe to repeat."""
 
-from celery import shared_task
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+from celery import Task, shared_task
 from django.db import DatabaseError
 
 from summaries import services
 
-RETRY = {
-    "acks_late": True,
-    "autoretry_for": (DatabaseError,),
-    "retry_backoff": True,
-    "retry_backoff_max": 300,
-    "max_retries": 5,
-}
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
-@shared_task(soft_time_limit=120, time_limit=180, **RETRY)
+def _retrying_task(
+    *, soft_time_limit: int, time_limit: int
+) -> "Callable[[Callable[_P, _R]], Task[_P, _R]]":
+    """`shared_task` with the options every task here shares: acknowledged once done, retried
+    with backoff (at most five times, at most 300 s apart) when the database fails."""
+    return shared_task(
+        soft_time_limit=soft_time_limit,
+        time_limit=time_limit,
+        acks_late=True,
+        autoretry_for=(DatabaseError,),
+        retry_backoff=True,
+        retry_backoff_max=300,
+        max_retries=5,
+    )
+
+
+@_retrying_task(soft_time_limit=120, time_limit=180)
 def recompute_summary(province_id: int, period_id: int) -> int:
     return services.aggregation_recompute(province_id=province_id, period_id=period_id).rows
 
 
-@shared_task(soft_time_limit=600, time_limit=900, **RETRY)
+@_retrying_task(soft_time_limit=600, time_limit=900)
 def reconcile_summaries() -> int:
     run = services.aggregation_reconcile()
     return run.cells if run else 0
 
 
-@shared_task(soft_time_limit=1800, time_limit=2400, **RETRY)
+@_retrying_task(soft_time_limit=1800, time_limit=2400)
 def rebuild_summaries(run_id: int | None = None) -> int:
     return services.aggregation_full(run_id=run_id).rows

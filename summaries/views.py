@@ -1,25 +1,32 @@
 import json
+from typing import Any, cast
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
-from django.http import FileResponse, StreamingHttpResponse
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
+from portal.http import AuthenticatedHttpRequest
+from reports.models import ReportingPeriod
 from summaries import files, selectors, services
 from summaries.forms import CompletenessForm, SummaryFilterForm
+from summaries.models import AggregationRun
 from summaries.scope import province_ids_in_scope
 
 
-def _filter_form(request) -> SummaryFilterForm:
+def _filter_form(request: AuthenticatedHttpRequest) -> SummaryFilterForm:
     data = request.GET if request.GET else None
     return SummaryFilterForm(data, province_ids=province_ids_in_scope(user=request.user))
 
 
-def _query_without_page(request) -> str:
+def _query_without_page(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
@@ -28,9 +35,10 @@ def _query_without_page(request) -> str:
 class SummaryView(TemplateView):
     """Summaries by province with national (or in-scope) totals, charts and NAP targets."""
 
+    request: AuthenticatedHttpRequest
     template_name = "summaries/summary.html"
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         form = _filter_form(self.request)
         page = selectors.summary_page_for(
@@ -47,13 +55,16 @@ class SummaryView(TemplateView):
 
 
 class CompletenessView(TemplateView):
+    request: AuthenticatedHttpRequest
     template_name = "summaries/completeness.html"
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         form = CompletenessForm(self.request.GET or None)
         period = form.cleaned_data.get("period") if form.is_valid() else None
-        period = period or selectors.default_completeness_period(form.fields["period"].queryset)
+        periods = cast("forms.ModelChoiceField[ReportingPeriod]", form.fields["period"]).queryset
+        if period is None and periods is not None:  # CompletenessForm always sets the queryset
+            period = selectors.default_completeness_period(periods)
         page = selectors.completeness_page_for(
             user=self.request.user,
             period=period,
@@ -68,7 +79,7 @@ class CompletenessView(TemplateView):
 class DownloadView(View):
     """CSV (streamed, UTF-8 with BOM) or XLSX of the filtered summaries, suppressed and logged."""
 
-    def get(self, request, file_format):
+    def get(self, request: AuthenticatedHttpRequest, file_format: str) -> HttpResponseBase:
         form = _filter_form(request)
         if form.is_bound and not form.is_valid():
             messages.error(request, _("Check the filters before downloading."))
@@ -92,21 +103,22 @@ class DownloadView(View):
 
 
 class AggregationRunListView(ListView):
+    request: AuthenticatedHttpRequest
     template_name = "summaries/run_list.html"
     context_object_name = "runs"
     paginate_by = 25
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[AggregationRun]:
         return selectors.aggregation_runs_for(user=self.request.user)
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context.update(selectors.aggregation_status_for(user=self.request.user))
         return context
 
 
 class AggregationRebuildView(View):
-    def post(self, request):
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponseBase:
         run = services.aggregation_request_full(actor=request.user)
         run.refresh_from_db()
         messages.success(

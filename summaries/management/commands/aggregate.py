@@ -1,8 +1,11 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from portal.models import Province
 from reports.models import ReportingPeriod
 from summaries import aggregation, services
+from summaries.models import AggregationRun
 
 
 def parse_period(code: str) -> ReportingPeriod:
@@ -26,12 +29,13 @@ class Command(BaseCommand):
         "(the same code the Celery tasks run)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--period", help="Only this period, e.g. 2026-Q3 or 2026-09.")
         parser.add_argument("--province", help="Only this province (statistics office code).")
         parser.add_argument("--full", action="store_true", help="Rebuild every summary row.")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
+        run: AggregationRun | None
         if options["full"]:
             if options["period"] or options["province"]:
                 raise CommandError("--full rebuilds everything: leave out --period and --province.")

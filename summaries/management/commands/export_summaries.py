@@ -1,6 +1,7 @@
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
 from portal.spreadsheets import csv_stream, write_xlsx
@@ -12,7 +13,7 @@ from summaries.scope import SummaryFilters
 class Command(BaseCommand):
     help = "Write the (suppressed) provincial summaries of a period to a CSV or XLSX file."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--period", required=True, help="e.g. 2026-Q3 or 2026-09.")
         parser.add_argument("--province", help="Only this province (statistics office code).")
         parser.add_argument("--format", choices=["csv", "xlsx"], required=True, dest="file_format")
@@ -21,7 +22,7 @@ class Command(BaseCommand):
             "--language", choices=["vi", "en"], default="vi", help="Header language."
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         period = parse_period(options["period"])
         province = parse_province(options["province"]) if options["province"] else None
         output = Path(options["output"])

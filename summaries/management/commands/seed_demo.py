@@ -1,7 +1,8 @@
 import datetime
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from indicators.demo import seed_programmes_run
 from portal.demo import DEMO_PASSWORD, seed_people
@@ -14,7 +15,7 @@ class Command(BaseCommand):
         "Idempotent; the same --seed gives the same rows."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--reports", type=int, default=200, help="How many demo reports (default 200)."
         )
@@ -26,7 +27,7 @@ class Command(BaseCommand):
             help="The date the demo pretends it is, for which periods have started (YYYY-MM-DD).",
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("seed_demo refuses to run with DJANGO_ENV=production.")
         if options["reports"] < 0:
