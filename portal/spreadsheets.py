@@ -32,10 +32,15 @@ class _Echo:
         return value
 
 
-def csv_stream(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
-    """CSV lines one by one: a UTF-8 BOM first (so Excel reads Vietnamese), then the rows."""
+def csv_stream(
+    header: Sequence[str], rows: Iterable[Sequence], *, preamble: Sequence[str] = ()
+) -> Iterator[str]:
+    """CSV lines one by one: a UTF-8 BOM first (so Excel reads Vietnamese), comment lines about
+    the file ("# ..."), then the header and the rows."""
     writer = csv.writer(_Echo(), lineterminator="\r\n")
     yield BOM
+    for line in preamble:
+        yield writer.writerow([neutralise(f"# {line}")])
     yield writer.writerow([neutralise(str(h)) for h in header])
     for row in rows:
         yield writer.writerow([neutralise(value) for value in row])
@@ -51,8 +56,17 @@ def _text_cell(sheet, value, font=None) -> WriteOnlyCell:
     return cell
 
 
-def write_xlsx(target, header: Sequence[str], rows: Iterable[Sequence], sheet_title: str) -> int:
-    """Write a workbook row by row (openpyxl write-only mode) to a path or binary file.
+def write_xlsx(
+    target,
+    header: Sequence[str],
+    rows: Iterable[Sequence],
+    sheet_title: str,
+    *,
+    about: Sequence[str] = (),
+    about_title: str = "About",
+) -> int:
+    """Write a workbook row by row (openpyxl write-only mode) to a path or binary file, with an
+    "about this file" sheet after the data when `about` has lines.
 
     Returns the number of data rows written.
     """
@@ -65,6 +79,10 @@ def write_xlsx(target, header: Sequence[str], rows: Iterable[Sequence], sheet_ti
     for row in rows:
         sheet.append([_text_cell(sheet, neutralise(value)) for value in row])
         count += 1
+    if about:
+        notes = workbook.create_sheet(title=about_title[:31])
+        for line in about:
+            notes.append([_text_cell(notes, neutralise(line))])
     workbook.save(target)
     return count
 

@@ -1,139 +1,179 @@
-"""Summary files (CSV and XLSX): their rows, suppressed, and the download, shared by the pages and
-`manage.py export_summaries`."""
+"""Summary files (CSV and XLSX): a release as published, or, for admins who ask, the working
+figures marked confidential. Shared by the download pages and `manage.py export_summaries`.
 
+A file is the summaries: province rows, national rows and the year's rows (each indicator's time
+rule applied), every cell with its translated label, age bands in their natural order with the
+total first, coverage columns, and a short note on what the file is.
+"""
+
+import datetime
 import tempfile
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import IO
 
-from django.utils.translation import gettext_lazy as _
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from portal.models import User
+from portal.models import Province
 from portal.spreadsheets import csv_stream, in_current_language, write_xlsx
-from reports.disaggregation import TOTAL, category_label
-from reports.models import ReportingPeriod
-from summaries.models import ProvincialSummary, SummaryDownload
-from summaries.scope import SummaryFilters, periods_for, summary_queryset
-from summaries.suppression import display, min_cell, suppress, suppress_ratio
-
-EXPORT_COLUMNS = [
-    "indicator_code",
-    "indicator",
-    "pillar",
-    "province_code",
-    "province",
-    "period",
-    "dimension",
-    "category",
-    "value",
-    "numerator",
-    "denominator",
-    "reports",
-    "organisations",
-]
-
-
-def export_rows(
-    *, user: User | None, filters: SummaryFilters, period: ReportingPeriod | None = None
-) -> Iterator[list[str | int]]:
-    """Rows for CSV and XLSX, one per province, period, indicator and cell, suppressed.
-
-    `user=None` is the command line (everything). Rows are produced province-period by
-    province-period, so memory stays flat however many rows there are.
-    """
-    rows = (
-        ProvincialSummary.objects.all()
-        if user is None
-        else summary_queryset(user=user, filters=filters)
-    )
-    if user is None:
-        rows = rows.filter(period__in=periods_for(filters))
-        if filters.province:
-            rows = rows.filter(province=filters.province)
-    if period is not None:
-        rows = rows.filter(period=period)
-    rows = rows.select_related("indicator", "province", "period").order_by(
-        "period__start_date",
-        "period__kind",
-        "province__code",
-        "indicator__code",
-        "dimension",
-        "category",
-    )
-    k = min_cell()
-    group: list[ProvincialSummary] = []
-    for summary in rows.iterator(chunk_size=5000):
-        if group and (summary.province_id, summary.period_id, summary.indicator_id) != (
-            group[0].province_id,
-            group[0].period_id,
-            group[0].indicator_id,
-        ):
-            yield from _export_group(group, k)
-            group = []
-        group.append(summary)
-    if group:
-        yield from _export_group(group, k)
-
-
-def _file_value(value: int | None, hidden: bool, k: int) -> int | str:
-    """A number stays a number in the files (XLSX cells add up); a hidden one is its mark."""
-    return value if value is not None and not hidden else display(value, hidden, k)
-
-
-def _export_group(group: list[ProvincialSummary], k: int) -> Iterator[list[str | int]]:
-    indicator = group[0].indicator
-    by_key = {(s.dimension, s.category): s for s in group}
-    if indicator.is_ratio:
-        total = by_key.get((TOTAL, ""))
-        secret = total is not None and suppress_ratio(total.numerator, total.denominator, k)
-    else:
-        values = {key: s.value for key, s in by_key.items()}
-        dimensions: defaultdict[str, list[tuple[str, str]]] = defaultdict(list)
-        for dimension, category in by_key:
-            if dimension != TOTAL:
-                dimensions[dimension].append((dimension, category))
-        groups = [
-            ((TOTAL, ""), members) for members in dimensions.values() if (TOTAL, "") in by_key
-        ]
-        hidden = suppress(values, groups, k)
-    for key, s in sorted(by_key.items()):
-        is_hidden = secret if indicator.is_ratio else key in hidden
-        yield [
-            indicator.code,
-            indicator.name,
-            indicator.get_pillar_display(),
-            s.province.code,
-            s.province.name,
-            s.period.code,
-            s.dimension,
-            category_label(s.dimension, s.category),
-            "" if indicator.is_ratio else _file_value(s.value, is_hidden, k),
-            _file_value(s.numerator, is_hidden, k) if indicator.is_ratio else "",
-            _file_value(s.denominator, is_hidden, k) if indicator.is_ratio else "",
-            s.report_count,
-            s.organisation_count,
-        ]
-
+from reports.disaggregation import DIMENSIONS, category_label
+from summaries.cube import NATIONAL, Cube, breakdown
+from summaries.models import Release, SummaryDownload
 
 HEADERS = {
-    "indicator_code": _("Indicator code"),
-    "indicator": _("Indicator"),
-    "pillar": _("Pillar"),
-    "province_code": _("Province code"),
-    "province": _("Province"),
-    "period": _("Period"),
-    "dimension": _("Disaggregation"),
-    "category": _("Category"),
-    "value": _("Value"),
-    "numerator": _("Numerator"),
-    "denominator": _("Denominator"),
-    "reports": _("Reports"),
-    "organisations": _("Organisations"),
+    "release": gettext_lazy("Release"),
+    "indicator_code": gettext_lazy("Indicator code"),
+    "indicator": gettext_lazy("Indicator"),
+    "pillar": gettext_lazy("Pillar"),
+    "province_code": gettext_lazy("Province code"),
+    "province": gettext_lazy("Province"),
+    "period": gettext_lazy("Period"),
+    "dimension": gettext_lazy("Disaggregation"),
+    "category": gettext_lazy("Category"),
+    "value": gettext_lazy("Value"),
+    "numerator": gettext_lazy("Numerator"),
+    "denominator": gettext_lazy("Denominator"),
+    "reports": gettext_lazy("Reports"),
+    "organisations": gettext_lazy("Organisations reporting"),
+    "organisations_expected": gettext_lazy("Organisations expected"),
+    "provinces": gettext_lazy("Provinces with data"),
+    "periods": gettext_lazy("Periods in"),
+    "provisional": gettext_lazy("Provisional"),
 }
+EXPORT_COLUMNS = list(HEADERS)
+NATIONAL_CODE = "VN"
 
 
 def header() -> list[str]:
     return [str(HEADERS[column]) for column in EXPORT_COLUMNS]
+
+
+@dataclass
+class SummaryFile:
+    """What a download holds: its rows (lazily), the note on top, and its name."""
+
+    rows: Iterator[list[str | int]]
+    about: list[str]
+    name: str
+    sheet_title: str
+
+
+def _mark(value: int | None, hidden: bool, k: int) -> int | str:
+    """A number stays a number (XLSX cells add up); a hidden one is its published mark."""
+    if value is None:
+        return ""
+    if hidden:
+        return f"<{k}" if 0 < value < k else "x"
+    return value
+
+
+def _period_sort(cube: Cube):
+    """Periods in date order, the year last."""
+
+    def key(period: str) -> tuple[bool, datetime.date]:
+        return (period == cube.year_code, cube.period_order.get(period, datetime.date.max))
+
+    return key
+
+
+def cube_rows(
+    cube: Cube,
+    hidden: set,
+    k: int,
+    *,
+    label: str,
+    provinces: set[int] | None = None,
+    national: bool = True,
+) -> Iterator[list[str | int]]:
+    """A file's rows: for each indicator, the nation then each province, each period then the
+    year, each cell in the order of the breakdown (total first)."""
+    names = Province.objects.in_bulk()
+    period_key = _period_sort(cube)
+    places_by_indicator: dict[int, set[int]] = {}
+    periods_by_indicator: dict[int, set[str]] = {}
+    for indicator_id, place, period, _dimension, _category in cube.cells:
+        if place != NATIONAL and provinces is not None and place not in provinces:
+            continue
+        if place == NATIONAL and not national:
+            continue
+        places_by_indicator.setdefault(indicator_id, set()).add(place)
+        periods_by_indicator.setdefault(indicator_id, set()).add(period)
+    indicators = sorted(
+        (cube.indicators[pk] for pk in places_by_indicator), key=lambda i: (i.pillar, i.code)
+    )
+    for indicator in indicators:
+        places = sorted(
+            places_by_indicator[indicator.pk],
+            key=lambda pk: "" if pk == NATIONAL else names[pk].code,
+        )
+        for place in places:
+            code = NATIONAL_CODE if place == NATIONAL else names[place].code
+            name = _("Whole country") if place == NATIONAL else names[place].name
+            for period in sorted(periods_by_indicator[indicator.pk], key=period_key):
+                for dimension, category in breakdown(indicator):
+                    key = (indicator.pk, place, period, dimension, category)
+                    cell = cube.cells.get(key)
+                    if cell is None:
+                        continue
+                    yield [
+                        label,
+                        indicator.code,
+                        indicator.name,
+                        indicator.get_pillar_display(),
+                        code,
+                        str(name),
+                        period,
+                        str(DIMENSIONS[dimension][0]) if dimension in DIMENSIONS else _("Total"),
+                        category_label(dimension, category),
+                        ""
+                        if indicator.is_ratio
+                        else _mark(cell.value, (key, "value") in hidden, k),
+                        _mark(cell.numerator, (key, "numerator") in hidden, k)
+                        if indicator.is_ratio
+                        else "",
+                        _mark(cell.denominator, (key, "denominator") in hidden, k)
+                        if indicator.is_ratio
+                        else "",
+                        cell.report_count,
+                        cell.organisation_count,
+                        cell.organisations_expected,
+                        cell.provinces_reporting if place == NATIONAL else "",
+                        f"{cell.periods_in}/{cell.periods_expected}"
+                        if period == cube.year_code
+                        else "",
+                        _("yes") if cell.provisional else "",
+                    ]
+
+
+def release_about(release: Release) -> list[str]:
+    """The note on top of a release file: what it is and how it was protected."""
+    published = formats.date_format(release.published_at, "SHORT_DATE_FORMAT")
+    lines = [
+        _("NAP-WPS reporting portal: published figures, %(release)s, published %(date)s.")
+        % {"release": release.label, "date": published},
+        _(
+            "Small-count protection: a count from 1 to %(k)s minus one shows as “<%(k)s”; a cell"
+            " hidden so that no small count can be worked out from the others shows as “x”."
+        )
+        % {"k": release.min_cell},
+        _(
+            "Coverage: organisations reporting of those expected, provinces with data of 34, and"
+            " for the year, periods in of the year; a figure below the coverage threshold is"
+            " marked provisional."
+        ),
+    ]
+    if release.note:
+        lines.append(_("Revision note: %(note)s") % {"note": release.note})
+    return lines
+
+
+def working_about() -> list[str]:
+    return [
+        _("CONFIDENTIAL: working figures, not for publication. Nothing in this file is hidden."),
+        _("Counts of survivors may be small: do not share this file outside the national team."),
+    ]
 
 
 def counted(rows: Iterable[list], log: SummaryDownload | None) -> Iterator[list]:
@@ -147,13 +187,22 @@ def counted(rows: Iterable[list], log: SummaryDownload | None) -> Iterator[list]
         log.save(update_fields=["rows"])
 
 
-def csv_chunks(rows: Iterable[list], log: SummaryDownload | None = None) -> Iterator[str]:
-    return in_current_language(csv_stream(header(), counted(rows, log)))
+def csv_chunks(summary_file: SummaryFile, log: SummaryDownload | None = None) -> Iterator[str]:
+    return in_current_language(
+        csv_stream(header(), counted(summary_file.rows, log), preamble=summary_file.about)
+    )
 
 
-def xlsx_file(rows: Iterable[list], log: SummaryDownload | None = None) -> IO[bytes]:
+def xlsx_file(summary_file: SummaryFile, log: SummaryDownload | None = None) -> IO[bytes]:
     """A temporary file holding the workbook, rewound; written row by row, never held in memory."""
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
-    write_xlsx(handle, header(), counted(rows, log), sheet_title=str(_("Summaries")))
+    write_xlsx(
+        handle,
+        header(),
+        counted(summary_file.rows, log),
+        sheet_title=summary_file.sheet_title,
+        about=summary_file.about,
+        about_title=_("About this file"),
+    )
     handle.seek(0)
     return handle

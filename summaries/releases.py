@@ -9,6 +9,7 @@ change itself (a revision) must not be worked out when it is small.
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from summaries.cube import Cube, PartKey, cube_from_cells, cube_from_summaries, relations
 from summaries.disclosure import Finding, Problem, audit, protect
@@ -113,23 +114,28 @@ def audit_versions(versions: list[Version], *, k: int) -> list[Finding]:
     return audit(problem, hidden)
 
 
-def published_versions(releases: Iterable) -> list[Version]:
+def hidden_parts(cells: Iterable[Any]) -> set[PartKey]:
+    """The hidden parts of stored release cells (ReleaseCell rows)."""
+    hidden = set()
+    for cell in cells:
+        key = (
+            cell.indicator_id,
+            cell.province_id or 0,
+            cell.period_code,
+            cell.dimension,
+            cell.category,
+        )
+        for part in ("value", "numerator", "denominator"):
+            if getattr(cell, f"{part}_hidden"):
+                hidden.add((key, part))
+    return hidden
+
+
+def published_versions(releases: Iterable[Any]) -> list[Version]:
     """The versions of stored releases (Release rows with their cells), oldest first."""
     versions = []
     for release in releases:
         cells = list(release.cells_set.all())
         cube = cube_from_cells(release.year, release.quarter, cells)
-        hidden = set()
-        for cell in cells:
-            key = (
-                cell.indicator_id,
-                cell.province_id or 0,
-                cell.period_code,
-                cell.dimension,
-                cell.category,
-            )
-            for part in ("value", "numerator", "denominator"):
-                if getattr(cell, f"{part}_hidden"):
-                    hidden.add((key, part))
-        versions.append(Version(cube, hidden))
+        versions.append(Version(cube, hidden_parts(cells)))
     return versions

@@ -10,9 +10,13 @@ from reports.models import ReportingPeriod
 from reports.periods import period_dates
 from summaries.models import ProvincialSummary
 
+WORKING = "working"
+PUBLISHED = "published"
+
 
 @dataclass
 class SummaryFilters:
+    view: str = PUBLISHED
     year: int | None = None
     quarter: int | None = None
     province: Province | None = None
@@ -22,6 +26,7 @@ class SummaryFilters:
 
     def as_dict(self) -> dict:
         return {
+            "view": self.view,
             "year": self.year,
             "quarter": self.quarter,
             "province": self.province.code if self.province else None,
@@ -50,6 +55,19 @@ def province_ids_in_scope(*, user: User) -> set[int] | None:
 
 def can_download(user: User) -> bool:
     return user.reviews_reports
+
+
+def working_province_ids(*, user: User) -> set[int] | None:
+    """Provinces whose working figures the user may see: those where they may read every report
+    behind a figure. None means all of them (admins); an empty set, none (they see releases)."""
+    if user.is_portal_admin:
+        return None
+    provinces, _organisations = user.review_scope()
+    return set(provinces)
+
+
+def may_see_working(user: User) -> bool:
+    return working_province_ids(user=user) != set()
 
 
 def periods_for(filters: SummaryFilters) -> QuerySet[ReportingPeriod]:

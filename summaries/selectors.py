@@ -5,17 +5,37 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from indicators.models import Indicator
 from portal.models import User
 from portal.permissions import ensure_admin
 from reports.models import ReportingPeriod, StaleSummary
 from summaries.completeness import ProvinceCompleteness, completeness_for
-from summaries.models import AggregationRun, SummaryDownload
-from summaries.scope import SummaryFilters, can_download, province_ids_in_scope
+from summaries.cube import NATIONAL, cube_from_cells, cube_from_summaries
+from summaries.forms import SummaryFilterForm
+from summaries.models import AggregationRun, Release, SummaryDownload
+from summaries.releases import hidden_parts
+from summaries.scope import (
+    PUBLISHED,
+    WORKING,
+    SummaryFilters,
+    can_download,
+    may_see_working,
+    province_ids_in_scope,
+    working_province_ids,
+)
 from summaries.suppression import min_cell
-from summaries.tables import Progress, indicator_tables, series_over_time, target_progress
+from summaries.tables import (
+    Figures,
+    IndicatorTable,
+    Progress,
+    indicator_tables,
+    series_over_time,
+    target_progress,
+)
 
 TABLES_PER_PAGE = 6  # indicator tables are wide: a few per page keeps the page readable
 
@@ -25,46 +45,154 @@ class SummaryPage:
     page_obj: Page
     progress: list[Progress]
     charts: dict[str, Any]
-    published: bool
+    view: str
+    release: Release | None
     min_cell: int
     can_download: bool
-    scope_is_national: bool
+    shows_national: bool
+    period_label: str
 
     @property
-    def tables(self) -> list:
+    def working(self) -> bool:
+        return self.view == WORKING
+
+    @property
+    def tables(self) -> list[IndicatorTable]:
         return list(self.page_obj.object_list)
+
+
+def summary_form_for(*, user: User, data: QueryDict | None) -> SummaryFilterForm:
+    """The filters of the summaries page, with the views and years open to this reader."""
+    working = may_see_working(user)
+    view = (data or {}).get("view") or (WORKING if working else PUBLISHED)
+    if view == WORKING and working:
+        years = ReportingPeriod.objects.started().values_list("year", flat=True).distinct()
+    else:
+        years = Release.objects.values_list("year", flat=True).distinct()
+    return SummaryFilterForm(
+        data, province_ids=province_ids_in_scope(user=user), years=years, working=working
+    )
+
+
+def latest_release(year: int | None) -> Release | None:
+    """The newest release of a year (its last quarter, last revision): what readers see."""
+    if year is None:
+        return None
+    return Release.objects.filter(year=year).order_by("-quarter", "-revision").first()
+
+
+def _indicator_ids(filters: SummaryFilters) -> set[int] | None:
+    if not (filters.pillar or filters.programme_id or filters.indicator):
+        return None
+    indicators = Indicator.objects.filter(is_active=True)
+    if filters.pillar:
+        indicators = indicators.filter(pillar=filters.pillar)
+    if filters.programme_id:
+        indicators = indicators.filter(programmes=filters.programme_id)
+    if filters.indicator:
+        indicators = indicators.filter(pk=filters.indicator.pk)
+    return set(indicators.values_list("pk", flat=True))
+
+
+def figures_for(*, user: User, filters: SummaryFilters) -> tuple[Figures | None, Release | None]:
+    """Working figures (a cube of approved reports) for those who may read every report behind
+    them; otherwise the latest release of the year, with the cells it hid."""
+    if filters.year is None:
+        return None, None
+    k = min_cell()
+    if filters.view == WORKING and may_see_working(user):
+        cube = cube_from_summaries(filters.year, 4)
+        hidden: set = set()
+        release = None
+    else:
+        release = latest_release(filters.year)
+        if release is None:
+            return None, None
+        cube = cube_from_cells(release.year, release.quarter, release.cells_set.all())
+        hidden = hidden_parts(release.cells_set.all())
+        k = release.min_cell
+    period = f"{filters.year}-Q{filters.quarter}" if filters.quarter else str(filters.year)
+    figures = Figures(cube.cells, hidden, k, period, filters.year, cube.indicators)
+    return figures, release
 
 
 def summary_page_for(*, user: User, filters: SummaryFilters, page: str | None) -> SummaryPage:
     """The summaries page: indicator tables (paginated), charts of one indicator, targets.
 
-    Readers who are not admins see published (suppressed) figures; admins see working figures.
+    Working figures show only provinces whose every report the reader may read, and the nation
+    only to admins; published figures show the provinces in the reader's scope and the nation,
+    as the release published them. Nothing here sums cells into a figure of its own.
     """
-    published = not user.is_portal_admin
-    tables = indicator_tables(user=user, filters=filters, published=published)
-    page_obj = Paginator(tables, TABLES_PER_PAGE).get_page(page)
-    chart_indicator = filters.indicator or (tables[0].indicator if tables else None)
+    figures, release = figures_for(user=user, filters=filters)
+    working = filters.view == WORKING and may_see_working(user)
+    if working:
+        provinces = working_province_ids(user=user)
+        shows_national = user.is_portal_admin
+    else:
+        provinces = province_ids_in_scope(user=user)
+        shows_national = True
+    if filters.province is not None:
+        provinces = (
+            {filters.province.pk} if provinces is None else provinces & {filters.province.pk}
+        )
+    tables: list[IndicatorTable] = []
+    progress: list[Progress] = []
     charts: dict[str, Any] = {}
-    if chart_indicator is not None:
-        chart_table = next((t for t in tables if t.indicator == chart_indicator), None)
-        charts = {
-            "indicator": f"{chart_indicator.code} · {chart_indicator.name}",
-            "unit": "%" if chart_indicator.is_ratio else chart_indicator.unit_label,
-            "over_time": series_over_time(
-                user=user, filters=filters, indicator=chart_indicator, published=published
-            ),
-            "by_province": chart_table.chart_by_province if chart_table else [],
-            "labels": {"over_time": _("Over time"), "by_province": _("By province")},
-        }
+    if figures is not None:
+        tables = indicator_tables(
+            figures,
+            provinces=provinces,
+            national=shows_national,
+            indicator_ids=_indicator_ids(filters),
+        )
+        if shows_national:
+            progress = target_progress(figures)
+        charts = _charts(figures, filters, tables, shows_national)
     return SummaryPage(
-        page_obj=page_obj,
-        progress=target_progress(user=user, filters=filters, published=published),
+        page_obj=Paginator(tables, TABLES_PER_PAGE).get_page(page),
+        progress=progress,
         charts=charts,
-        published=published,
-        min_cell=min_cell(),
+        view=WORKING if working else PUBLISHED,
+        release=release,
+        min_cell=figures.k if figures else min_cell(),
         can_download=can_download(user),
-        scope_is_national=province_ids_in_scope(user=user) is None,
+        shows_national=shows_national,
+        period_label=_period_label(filters),
     )
+
+
+def _period_label(filters: SummaryFilters) -> str:
+    if filters.year is None:
+        return ""
+    if filters.quarter:
+        return _("Q%(number)s/%(year)s") % {"number": filters.quarter, "year": filters.year}
+    return _("Year %(year)s") % {"year": filters.year}
+
+
+def _charts(
+    figures: Figures, filters: SummaryFilters, tables: list[IndicatorTable], national: bool
+) -> dict[str, Any]:
+    """One indicator's totals over the periods of the year, and by province."""
+    indicator = filters.indicator or (tables[0].indicator if tables else None)
+    if indicator is None:
+        return {}
+    if filters.province is not None:
+        place = filters.province.pk
+    elif national:
+        place = NATIONAL
+    else:
+        return {}
+    table = next((t for t in tables if t.indicator == indicator), None)
+    labels = {
+        period.code: period.label for period in ReportingPeriod.objects.filter(year=figures.year)
+    }
+    return {
+        "indicator": f"{indicator.code} · {indicator.name}",
+        "unit": "%" if indicator.is_ratio else indicator.unit_label,
+        "over_time": series_over_time(figures, indicator, place, labels),
+        "by_province": table.chart_by_province if table else [],
+        "labels": {"over_time": _("Over time"), "by_province": _("By province")},
+    }
 
 
 @dataclass
@@ -115,3 +243,13 @@ def aggregation_status_for(*, user: User) -> dict[str, Any]:
         "stale_count": StaleSummary.objects.count(),
         "downloads": SummaryDownload.objects.select_related("user").order_by("-created_at")[:20],
     }
+
+
+def releases_for(*, user: User) -> QuerySet[Release]:
+    """Every release and revision, newest first: published figures are for every reader."""
+    return Release.objects.select_related("published_by").order_by("-year", "-quarter", "-revision")
+
+
+def release_page_for(*, user: User) -> dict[str, Any]:
+    """What the releases page shows beside the list: whether the reader may publish or download."""
+    return {"can_publish": user.is_portal_admin, "can_download": can_download(user)}

@@ -12,11 +12,11 @@ from portal import audit
 from portal.models import User
 from portal.permissions import ensure_admin
 from portal.queue import enqueue_on_commit
-from summaries import aggregation, releases
-from summaries.cube import NATIONAL, Cube, window
-from summaries.files import export_rows
+from summaries import aggregation, files, releases
+from summaries.cube import NATIONAL, Cube, cube_from_cells, cube_from_summaries, window
+from summaries.files import SummaryFile
 from summaries.models import AggregationRun, Release, ReleaseCell, SummaryDownload
-from summaries.scope import SummaryFilters, can_download
+from summaries.scope import SummaryFilters, can_download, province_ids_in_scope
 from summaries.suppression import min_cell
 
 Run = AggregationRun
@@ -75,17 +75,65 @@ def aggregation_request_full(*, actor: User) -> AggregationRun:
 
 
 def summary_download(
-    *, actor: User, filters: SummaryFilters, file_format: str
-) -> tuple[SummaryDownload, Iterator[list]]:
-    """The rows of a summaries file for the actor's scope and filters; the download is logged
-    (who, which filters, which format) before the file is produced."""
+    *,
+    actor: User,
+    filters: SummaryFilters,
+    file_format: str,
+    release_id: int | None = None,
+    working: bool = False,
+) -> tuple[SummaryDownload, SummaryFile]:
+    """A summaries file for the actor: a release as published (the latest of the chosen year, or
+    the one asked for), or, for admins who ask, the working figures marked confidential. The
+    download is logged (who, which figures, which format) before the file is produced."""
     if not can_download(actor):
         raise PermissionDenied(_("Only reviewers and administrators can download summaries."))
-    log = SummaryDownload.objects.create(
-        user=actor, file_format=file_format, filters=filters.as_dict()
-    )
-    audit.record(audit.Action.SUMMARY_DOWNLOAD, user=actor, obj=log, detail=file_format)
-    return log, export_rows(user=actor, filters=filters)
+    year = filters.year
+    if working:
+        ensure_admin(actor)
+        if year is None:
+            raise ReleaseError(_("Choose a year."))
+        cube = cube_from_summaries(year, 4)
+        label = _("Working figures %(year)s") % {"year": year}
+        summary_file = SummaryFile(
+            rows=files.cube_rows(cube, set(), min_cell(), label=label),
+            about=files.working_about(),
+            name=f"napwps-working-figures-{year}-CONFIDENTIAL",
+            sheet_title=str(label),
+        )
+        action = audit.Action.WORKING_DOWNLOAD
+    else:
+        releases_in_reach = Release.objects.all()
+        release = (
+            releases_in_reach.filter(pk=release_id).first()
+            if release_id is not None
+            else releases_in_reach.filter(year=year).order_by("-quarter", "-revision").first()
+        )
+        if release is None:
+            raise ReleaseError(_("No release has been published for this year yet."))
+        cells = list(release.cells_set.all())
+        cube = cube_from_cells(release.year, release.quarter, cells)
+        provinces = None if actor.is_portal_admin else province_ids_in_scope(user=actor)
+        if filters.province is not None:
+            provinces = (
+                {filters.province.pk} if provinces is None else provinces & {filters.province.pk}
+            )
+        summary_file = SummaryFile(
+            rows=files.cube_rows(
+                cube,
+                releases.hidden_parts(cells),
+                release.min_cell,
+                label=release.label,
+                provinces=provinces,
+            ),
+            about=files.release_about(release),
+            name=f"napwps-release-{release.year}-q{release.quarter}-r{release.revision}",
+            sheet_title=release.label,
+        )
+        action = audit.Action.SUMMARY_DOWNLOAD
+    details = {**filters.as_dict(), "release": release_id, "working": working}
+    log = SummaryDownload.objects.create(user=actor, file_format=file_format, filters=details)
+    audit.record(action, user=actor, obj=log, detail=file_format)
+    return log, summary_file
 
 
 class ReleaseError(Exception):

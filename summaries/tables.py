@@ -78,9 +78,7 @@ def coverage_text(cell: CubeCell, *, national: bool, is_year: bool, provinces: i
     """Coverage beside a figure: provinces with data, organisations reporting, periods in."""
     parts = []
     if national:
-        parts.append(
-            _("%(n)s/%(of)s provinces") % {"n": cell.provinces_reporting, "of": provinces}
-        )
+        parts.append(_("%(n)s/%(of)s provinces") % {"n": cell.provinces_reporting, "of": provinces})
     if cell.organisations_expected:
         parts.append(
             _("%(n)s/%(of)s organisations")
@@ -115,8 +113,6 @@ def _row(figures: Figures, indicator: Indicator, place: int, label: str, code: s
         row.percent = percent(
             figures.part(total_key, "numerator"), figures.part(total_key, "denominator")
         )
-        if row.numerator and row.denominator and row.percent is None:
-            row.percent = None
         return row
     row.total = figures.text(total_key, "value")
     row.cells = [
@@ -145,9 +141,9 @@ def indicator_tables(
         places_by_indicator.setdefault(indicator_id, set()).add(place)
     if national:
         for indicator_id, place, period, dimension, _category in figures.cells:
-            if place == NATIONAL and period == figures.period and dimension == TOTAL:
-                if indicator_ids is None or indicator_id in indicator_ids:
-                    places_by_indicator.setdefault(indicator_id, set())
+            wanted = indicator_ids is None or indicator_id in indicator_ids
+            if wanted and place == NATIONAL and period == figures.period and dimension == TOTAL:
+                places_by_indicator.setdefault(indicator_id, set())
     names = Province.objects.in_bulk({p for places in places_by_indicator.values() for p in places})
     province_count = Province.objects.count()
     indicators = sorted(

@@ -9,6 +9,8 @@ urlpatterns = [
     path("completeness/", views.CompletenessView.as_view(), name="completeness"),
     path("runs/", views.AggregationRunListView.as_view(), name="runs"),
     path("runs/rebuild/", views.AggregationRebuildView.as_view(), name="rebuild"),
+    path("releases/", views.ReleaseListView.as_view(), name="releases"),
+    path("releases/publish/", views.ReleasePublishView.as_view(), name="publish"),
     path("download.csv", views.DownloadView.as_view(), {"file_format": "csv"}, name="download_csv"),
     path(
         "download.xlsx", views.DownloadView.as_view(), {"file_format": "xlsx"}, name="download_xlsx"

@@ -8,7 +8,6 @@ from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
@@ -16,14 +15,12 @@ from django.views.generic import ListView, TemplateView
 from portal.http import AuthenticatedHttpRequest
 from reports.models import ReportingPeriod
 from summaries import files, selectors, services
-from summaries.forms import CompletenessForm, SummaryFilterForm
-from summaries.models import AggregationRun
-from summaries.scope import province_ids_in_scope
+from summaries.forms import CompletenessForm, PublishForm, SummaryFilterForm
+from summaries.models import AggregationRun, Release
 
 
 def _filter_form(request: AuthenticatedHttpRequest) -> SummaryFilterForm:
-    data = request.GET if request.GET else None
-    return SummaryFilterForm(data, province_ids=province_ids_in_scope(user=request.user))
+    return selectors.summary_form_for(user=request.user, data=request.GET or None)
 
 
 def _query_without_page(request: HttpRequest) -> str:
@@ -41,12 +38,15 @@ class SummaryView(TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         form = _filter_form(self.request)
+        filters = form.filters()
         page = selectors.summary_page_for(
-            user=self.request.user, filters=form.filters(), page=self.request.GET.get("page")
+            user=self.request.user, filters=filters, page=self.request.GET.get("page")
         )
         context.update(
             vars(page),
+            page=page,
             form=form,
+            year=filters.year,
             tables=page.tables,
             charts_json=json.dumps(page.charts, default=str) if page.charts else "",
             query_string=_query_without_page(self.request),
@@ -77,29 +77,79 @@ class CompletenessView(TemplateView):
 
 
 class DownloadView(View):
-    """CSV (streamed, UTF-8 with BOM) or XLSX of the filtered summaries, suppressed and logged."""
+    """A release file (CSV streamed with a BOM, or XLSX), or for admins who ask, the working
+    figures marked confidential. Every download is logged."""
 
     def get(self, request: AuthenticatedHttpRequest, file_format: str) -> HttpResponseBase:
         form = _filter_form(request)
-        if form.is_bound and not form.is_valid():
+        release_id = request.GET.get("release", "")
+        if (form.is_bound and not form.is_valid()) or (release_id and not release_id.isdigit()):
             messages.error(request, _("Check the filters before downloading."))
             return redirect("summaries:index")
-        log, rows = services.summary_download(
-            actor=request.user, filters=form.filters(), file_format=file_format
-        )
-        stamp = timezone.localdate().isoformat()
+        try:
+            log, summary_file = services.summary_download(
+                actor=request.user,
+                filters=form.filters(),
+                file_format=file_format,
+                release_id=int(release_id) if release_id else None,
+                working=request.GET.get("working") == "1",
+            )
+        except services.ReleaseError as error:
+            messages.error(request, str(error))
+            return redirect("summaries:index")
         if file_format == "csv":
             response = StreamingHttpResponse(
-                files.csv_chunks(rows, log), content_type="text/csv; charset=utf-8"
+                files.csv_chunks(summary_file, log), content_type="text/csv; charset=utf-8"
             )
-            response["Content-Disposition"] = f'attachment; filename="napwps-summaries-{stamp}.csv"'
+            response["Content-Disposition"] = f'attachment; filename="{summary_file.name}.csv"'
             return response
         return FileResponse(
-            files.xlsx_file(rows, log),
+            files.xlsx_file(summary_file, log),
             as_attachment=True,
-            filename=f"napwps-summaries-{stamp}.xlsx",
+            filename=f"{summary_file.name}.xlsx",
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
+
+
+class ReleaseListView(ListView):
+    """Every release and revision, newest first, with their files; admins publish from here."""
+
+    request: AuthenticatedHttpRequest
+    template_name = "summaries/release_list.html"
+    context_object_name = "releases"
+    paginate_by = 25
+
+    def get_queryset(self) -> QuerySet[Release]:
+        return selectors.releases_for(user=self.request.user)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(
+            selectors.release_page_for(user=self.request.user),
+            publish_form=PublishForm(),
+        )
+        return context
+
+
+class ReleasePublishView(View):
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponseBase:
+        form = PublishForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect("summaries:releases")
+        try:
+            release = services.release_publish(actor=request.user, **form.cleaned_data)
+        except services.ReleaseError as error:
+            messages.error(request, str(error))
+            return redirect("summaries:releases")
+        messages.success(
+            request,
+            _("%(release)s is published: %(hidden)s of %(cells)s cells are hidden.")
+            % {"release": release.label, "hidden": release.hidden_cells, "cells": release.cells},
+        )
+        return redirect("summaries:releases")
 
 
 class AggregationRunListView(ListView):

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from indicators.demo import seed_programmes_run
 from portal.demo import DEMO_PASSWORD, seed_people
 from reports.demo import seed_reports
+from summaries.demo import seed_releases
 
 
 class Command(BaseCommand):
@@ -36,6 +37,10 @@ class Command(BaseCommand):
         seed_programmes_run()
         created = seed_reports(options["reports"], seed=options["seed"], today=options["today"])
         self.stdout.write(f"Demo reports: {created} new.")
+        for release in seed_releases(today=options["today"]):
+            self.stdout.write(
+                f"Published {release.label}: {release.hidden_cells} of {release.cells} cells hidden."
+            )
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
         for login in logins:
             self.stdout.write(f"  {login.role:<9} {login.email:<36} {login.organisation}")
