@@ -30,6 +30,11 @@ urlpatterns = [
         views.PasswordChangeView.as_view(),
         name="password_change",
     ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("accounts/two-factor/", twofactor.SetupView.as_view(), name="two_factor_setup"),
     path("accounts/two-factor/verify/", twofactor.VerifyView.as_view(), name="two_factor_verify"),
     path(

@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
+from portal import services
 from portal.models import LegacyProvince, Membership, Organisation, Province, User
 
 
@@ -52,6 +54,31 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
+
+    def save_model(self, request, obj, form, change):
+        """Django's save; a deactivation then goes through the service, which ends the user's
+        sessions."""
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            services.user_deactivate(actor=request.user, user=obj)
+
+    def user_change_password(self, request, id, form_url=""):
+        """Django's page, which saves the password and gives the admin's session a new key;
+        a new password then goes through the service, which ends the user's other sessions."""
+        user = self.get_object(request, unquote(id))
+        previous = user.password if user is not None else None
+        session_key = request.session.session_key
+        response = super().user_change_password(request, id, form_url)
+        if user is not None and request.method == "POST":
+            user.refresh_from_db(fields=["password"])
+            if user.password != previous:
+                services.password_changed(
+                    actor=request.user,
+                    user=user,
+                    keep_session_key=session_key,
+                    renewed_session_key=request.session.session_key,
+                )
+        return response
 
 
 class LegacyProvinceInline(admin.TabularInline):

@@ -7,6 +7,7 @@ simple-history) is given the audit mixin at registration, so no admin can forget
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from portal import audit
@@ -50,6 +51,23 @@ class AuditedAdminMixin(_Base):
 class PortalAdminSite(admin.AdminSite):
     site_header = site_title = "NAP-WPS"
     index_title = _("Portal administration")
+
+    def password_change(self, request, extra_context=None):
+        """Django's page for an admin's own password, through the portal's view so that the
+        admin's other sessions end as they do for everyone else."""
+        from django.contrib.admin.forms import AdminPasswordChangeForm
+
+        from portal.views import PasswordChangeView
+
+        defaults = {
+            "form_class": AdminPasswordChangeForm,
+            "success_url": reverse("admin:password_change_done", current_app=self.name),
+            "extra_context": {**self.each_context(request), **(extra_context or {})},
+        }
+        if self.password_change_template is not None:
+            defaults["template_name"] = self.password_change_template
+        request.current_app = self.name
+        return PasswordChangeView.as_view(**defaults)(request)
 
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = admin_class or admin.ModelAdmin

@@ -32,13 +32,6 @@ def bind_request(ip_address: str | None, request=None) -> contextvars.Token:
     return _current.set(RequestContext(ip_address=ip_address or None, request=request))
 
 
-def current_session_key() -> str | None:
-    """The session of the request being served, if any (kept when a password changes)."""
-    context = _current.get()
-    session = getattr(context.request, "session", None) if context else None
-    return session.session_key if session is not None else None
-
-
 def unbind_request(token: contextvars.Token) -> None:
     _current.reset(token)
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from portal import services
 from portal.models import Membership, Organisation, Province, User
 
 DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105 - documented demo login, refused in production
@@ -122,8 +123,7 @@ def seed_people() -> list[DemoLogin]:
             },
         )
         if created:  # a re-run keeps the password hash, so the rows stay identical
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
+            services.user_set_password(actor=None, user=user, password=DEMO_PASSWORD)
         membership, _ = Membership.objects.get_or_create(
             user=user, organisation=organisations[org_key], role=role
         )

@@ -1,12 +1,15 @@
+import time
+
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
-from django_otp import match_token
+from django_otp import match_token, user_has_device
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal import audit
+from portal.middleware import LAST_SEEN, LOGGED_IN_AT, TWO_FACTOR_ENROLLED
 from portal.models import User, UserSession
 
 
@@ -15,6 +18,149 @@ def sessions_clear_expired() -> int:
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     UserSession.objects.exclude(session_key__in=Session.objects.values("session_key")).delete()
     return deleted
+
+
+def sessions_end(*, user: User, keep: str | None = None) -> int:
+    """Delete the user's sessions (all but the one whose key is `keep`); returns how many ended."""
+    keys = list(
+        UserSession.objects.filter(user=user)
+        .exclude(session_key=keep or "")
+        .values_list("session_key", flat=True)
+    )
+    Session.objects.filter(session_key__in=keys).delete()
+    UserSession.objects.filter(session_key__in=keys).delete()
+    return len(keys)
+
+
+# --- Logins and logouts ---------------------------------------------------------------------
+# Django and django-axes announce these only by signal; the receivers in `portal.signals` call
+# these services and do nothing else.
+
+
+def session_started(*, request, user: User) -> None:
+    """A login: the session notes when it began and whether the user has two-factor set up, is
+    recorded as the user's (so that it can be ended with their others) and is audited."""
+    now = time.time()
+    request.session[LOGGED_IN_AT] = now
+    request.session[LAST_SEEN] = now
+    request.session[TWO_FACTOR_ENROLLED] = user_has_device(user)
+    if request.session.session_key is None:
+        request.session.save()
+    UserSession.objects.update_or_create(
+        session_key=request.session.session_key, defaults={"user": user}
+    )
+    audit.record(audit.Action.LOGIN, user=user)
+
+
+def session_ended(*, request, user: User | None) -> None:
+    """A logout: the session's record goes and the logout is audited (nothing for a visitor
+    who was not logged in)."""
+    if user is None:
+        return
+    if request is not None and request.session.session_key:
+        UserSession.objects.filter(session_key=request.session.session_key).delete()
+    audit.record(audit.Action.LOGOUT, user=user)
+
+
+def login_failed(*, username: str, request=None) -> None:
+    """One audit row per failed attempt: this one, or `locked_out` when the attempt ended locked.
+
+    django-axes (installed before the portal, so its receiver runs first) marks the request
+    when the pair is locked; its `user_locked_out` signal then writes the row instead. Only the
+    e-mail typed is kept, never the password.
+    """
+    if request is not None and getattr(request, "axes_locked_out", False):
+        return
+    username = str(username or "").strip().lower()
+    user = User.objects.filter(email__iexact=username).first() if username else None
+    audit.record(
+        audit.Action.LOGIN_FAILED,
+        username=username,
+        organisation=audit.organisation_of(user) if user else None,
+        outcome=audit.Outcome.FAILURE,
+    )
+
+
+def locked_out(*, username: str, ip_address: str | None) -> None:
+    """An attempt refused because the e-mail and address pair is locked: one audit row."""
+    audit.record(
+        audit.Action.LOCKED_OUT,
+        username=str(username or "").lower(),
+        outcome=audit.Outcome.DENIED,
+        ip_address=ip_address,
+    )
+
+
+# --- Account changes ------------------------------------------------------------------------
+# Every path that changes a password or deactivates an account calls one of these: the
+# portal's password pages, the Django admin and the portal's own code. Nothing happens on a
+# bare `user.save()`.
+
+
+def _account_audit(action: str, *, actor: User | None, user: User, detail: str) -> None:
+    # The row names who acted when someone did (an admin, the user themself); a password reset
+    # has no one logged in, so it names the account.
+    audit.record(action, user=actor, obj=user, username="" if actor else user.email, detail=detail)
+
+
+@transaction.atomic
+def password_changed(
+    *,
+    actor: User | None,
+    user: User,
+    keep_session_key: str | None = None,
+    renewed_session_key: str | None = None,
+) -> int:
+    """After `user`'s new password has been saved: end every session of theirs but the one
+    whose key is `keep_session_key` (the session the change was made in) and write one audit
+    row. Returns how many sessions ended.
+
+    Django gives the session a password is changed in a new key (`update_session_auth_hash`);
+    passed as `renewed_session_key`, it is recorded as the actor's, so that a later password
+    change or deactivation still ends that session.
+    """
+    ended = sessions_end(user=user, keep=keep_session_key)
+    if actor is not None and renewed_session_key and renewed_session_key != keep_session_key:
+        UserSession.objects.filter(session_key=keep_session_key or "").delete()
+        UserSession.objects.update_or_create(
+            session_key=renewed_session_key, defaults={"user": actor}
+        )
+    _account_audit(
+        audit.Action.PASSWORD_CHANGED,
+        actor=actor,
+        user=user,
+        detail=f"other_sessions_ended:{ended}",
+    )
+    return ended
+
+
+@transaction.atomic
+def user_set_password(
+    *, actor: User | None, user: User, password: str | None, keep_session_key: str | None = None
+) -> int:
+    """Set and save `user`'s password (None: no password login), then as `password_changed`.
+
+    The password is not validated here: forms and `UserManager` apply the password rules.
+    """
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    user.save(update_fields=["password"])
+    return password_changed(actor=actor, user=user, keep_session_key=keep_session_key)
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User | None, user: User) -> int:
+    """Deactivate the account (again, harmlessly, when the admin form has saved the flag), end
+    every session of the user and write one audit row. Returns how many sessions ended."""
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    ended = sessions_end(user=user)
+    _account_audit(
+        audit.Action.SESSIONS_ENDED, actor=actor, user=user, detail=f"deactivated:{ended}"
+    )
+    return ended
 
 
 # --- Two-factor authentication -------------------------------------------------------------

@@ -11,10 +11,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import ListView
 
-from portal import audit
+from portal import audit, services
 from portal.filters import AuditFilter
 from portal.health import broker_state, database_state
-from portal.models import UserSession
 from portal.selectors import audit_events_for
 from portal.spreadsheets import csv_stream, in_current_language
 
@@ -103,11 +102,25 @@ def audit_log_download(request):
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
-    """Django's view; the new session key it gives the user is recorded as theirs."""
+    """Django's view: it saves the new password and gives this session a new key. The user's
+    other sessions end; this one stays, recorded under its new key."""
+
+    def form_valid(self, form):
+        session_key = self.request.session.session_key
+        response = super().form_valid(form)
+        services.password_changed(
+            actor=self.request.user,
+            user=form.user,
+            keep_session_key=session_key,
+            renewed_session_key=self.request.session.session_key,
+        )
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's view: it saves the new password. Every session of the user then ends."""
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        UserSession.objects.update_or_create(
-            session_key=self.request.session.session_key, defaults={"user": self.request.user}
-        )
+        services.password_changed(actor=None, user=form.user)
         return response

@@ -1,9 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django_otp import devices_for_user
 
-from portal import audit
+from portal import audit, services
 from portal.models import User
-from portal.signals import end_sessions
 
 
 class Command(BaseCommand):
@@ -22,7 +21,7 @@ class Command(BaseCommand):
         devices = list(devices_for_user(user, confirmed=None))
         for device in devices:
             device.delete()
-        ended = end_sessions(user)
+        ended = services.sessions_end(user=user)
         audit.record(
             audit.Action.SESSIONS_ENDED,
             obj=user,
