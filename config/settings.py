@@ -133,7 +133,7 @@ CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 
 # --- Summaries -------------------------------------------------------------------------------
 
-# Published figures show a non-zero count below this as "<K" (small-cell suppression).
+# Published figures hide (as "x") a non-zero count below this, and every cell that would tell it.
 SUMMARY_MIN_CELL = env.int("SUMMARY_MIN_CELL", default=5)
 if SUMMARY_MIN_CELL < 1:
     raise ImproperlyConfigured("SUMMARY_MIN_CELL must be 1 or more.")

@@ -62,8 +62,10 @@ class Indicator(BilingualNameMixin, models.Model):
         max_length=10,
         choices=TimeRule.choices,
         default=TimeRule.SUM,
-        help_text=_("How the periods of a year roll up: counts of things that exist at a date "
-                    "(stocks) take the last period, never a sum."),
+        help_text=_(
+            "How the periods of a year roll up: counts of things that exist at a date "
+            "(stocks) take the last period, never a sum."
+        ),
     )
     target_reading = models.CharField(
         _("target read as"),

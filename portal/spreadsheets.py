@@ -56,6 +56,12 @@ def _text_cell(sheet, value, font=None) -> WriteOnlyCell:
     return cell
 
 
+def sheet_name(title: str) -> str:
+    """A name Excel accepts: at most 31 characters, none of : \\ / ? * [ ]."""
+    cleaned = "".join("-" if char in ":\\/?*[]" else char for char in title)
+    return cleaned[:31] or "Sheet"
+
+
 def write_xlsx(
     target,
     header: Sequence[str],
@@ -71,7 +77,7 @@ def write_xlsx(
     Returns the number of data rows written.
     """
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=sheet_title[:31] or "Sheet")
+    sheet = workbook.create_sheet(title=sheet_name(sheet_title))
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
     sheet.append([_text_cell(sheet, neutralise(str(h)), bold) for h in header])
@@ -80,7 +86,7 @@ def write_xlsx(
         sheet.append([_text_cell(sheet, neutralise(value)) for value in row])
         count += 1
     if about:
-        notes = workbook.create_sheet(title=about_title[:31])
+        notes = workbook.create_sheet(title=sheet_name(about_title))
         for line in about:
             notes.append([_text_cell(notes, neutralise(line))])
     workbook.save(target)

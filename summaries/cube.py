@@ -259,9 +259,10 @@ def chosen_period(cube: Cube, indicator: Indicator, place: int, periods: list[st
 
 
 def _add_year(cube: Cube, indicator: Indicator) -> None:
-    months = any("-Q" not in period for period in cube.period_order)
+    series = _series(cube, indicator)
+    months = any("-Q" not in period for periods in series.values() for period in periods)
     periods_expected = 12 if months else 4
-    for place, periods in _series(cube, indicator).items():
+    for place, periods in series.items():
         chosen = chosen_period(cube, indicator, place, periods)
         for dimension, category in breakdown(indicator):
             cells = [cube.cells[(indicator.pk, place, p, dimension, category)] for p in periods]

@@ -8,14 +8,17 @@ What a reader learns of a hidden cell is the interval its value can take under t
 `audit` computes it with a linear programme per cell (HiGHS, through scipy), as an attacker would.
 
 The rules (K = the minimum cell, SUMMARY_MIN_CELL):
-- a count from 1 to K-1 is never shown ("primary"); it is published as "<K", so the reader
-  knows it lies in [1, K-1], and its interval must keep at least `primary_width(K)` whole numbers;
-- a larger cell hidden to protect another ("secondary", published as "x": the reader knows it is
-  at least K) must not be recoverable exactly;
+- a count from 1 to K-1 is never shown ("primary"), and its interval must keep at least
+  `primary_width(K)` whole numbers;
+- any other cell hidden to protect one ("secondary") must not be recoverable exactly;
 - a revised cell whose value changed by a small amount must not let the change be worked out.
+Every hidden cell carries the same mark ("x"), whatever its value, zero included: a mark that
+told small counts from large ones ("<5" beside "x") would tell the reader part of what it hides,
+and, on small data, too much (three cells marked "<5" under a total marked "<5" are 1 or 2).
 
 `protect` chooses the hidden cells: the primary ones, then, as long as the audit finds a weakness,
-the shown cell that costs least (the smallest non-zero value) in a relation of the weak cell.
+the shown cell nearest to the weak one that costs least (the smallest non-zero value; a zero only
+when nothing else is left).
 """
 
 import random
@@ -24,12 +27,14 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.conf import settings
 from scipy.optimize import linprog
 
 Key = Hashable
 Relation = Mapping[Key, int]  # sum(coefficient * cell) == 0 (equality) or <= 0 (inequality)
 CONSTANT = "constant"  # a relation's constant term: coefficient * 1
 
+SECONDARY = "x"  # the one mark of every hidden cell
 TOLERANCE = 1e-6
 RANDOM_PROBES = 4  # cheap LPs per component whose solutions often prove many cells safe at once
 
@@ -67,6 +72,11 @@ class Finding:
     reason: str
 
 
+def min_cell() -> int:
+    """K, the smallest count that may be published (setting SUMMARY_MIN_CELL, default 5)."""
+    return int(settings.SUMMARY_MIN_CELL)
+
+
 def primary_width(k: int) -> int:
     """Whole numbers a primary cell's interval must keep: 3, or all of [1, K-1] when K < 4."""
     return min(3, k - 1)
@@ -80,10 +90,8 @@ def _whole_numbers(low: float, high: float) -> float:
 
 
 def _bounds(problem: Problem, key: Key) -> tuple[float, float | None]:
-    """What the published mark says: "<K" is 1..K-1, "x" is K or more."""
-    if problem.is_primary(key):
-        return 1.0, float(problem.k - 1)
-    return float(problem.k), None
+    """What the published mark says of a hidden cell: a count, so zero or more."""
+    return 0.0, None
 
 
 class _Component:
@@ -226,14 +234,21 @@ def _shown_revisions(problem: Problem, hidden: set[Key]) -> list[Finding]:
     ]
 
 
+def _cost(problem: Problem, key: Key) -> tuple[bool, int, str]:
+    """What hiding a cell costs readers: its value, zeros last."""
+    value = problem.values[key]
+    return value == 0, value, repr(key)
+
+
 def _nearest_hideable(
     problem: Problem, key: Key, hidden: set[Key], related, hideable
 ) -> Key | None:
     """The shown non-zero cell nearest to `key` whose hiding costs least.
 
     Nearest: in a relation of `key` or, through hidden cells, of a cell tied to it, since what
-    pins a cell down may be several relations away. Zeros are never hidden: a hidden cell is
-    published as "<K" or "x" (K or more), and a zero shown as either would be untrue."""
+    pins a cell down may be several relations away. Cheapest: the smallest non-zero value, and a
+    zero only when nothing else is left there (a zero says nobody was counted; readers lose
+    little, but hiding it rarely helps)."""
     seen = {key}
     frontier = [key]
     while frontier:
@@ -246,10 +261,10 @@ def _nearest_hideable(
                     seen.add(other)
                     if other in hidden:
                         following.append(other)
-                    elif problem.values[other] > 0 and hideable(other):
+                    elif hideable(other):
                         candidates.add(other)
         if candidates:
-            return min(candidates, key=lambda other: (problem.values[other], repr(other)))
+            return min(candidates, key=lambda other: _cost(problem, other))
         frontier = following
     return None
 
@@ -314,14 +329,9 @@ def _close_singletons(problem: Problem, hidden: set[Key], related, hideable) -> 
             if len(secret) != 1:
                 continue
             shown = [
-                key
-                for key in relation
-                if key != CONSTANT
-                and key not in hidden
-                and problem.values[key] > 0
-                and hideable(key)
+                key for key in relation if key != CONSTANT and key not in hidden and hideable(key)
             ]
             if shown:
-                hidden.add(min(shown, key=lambda key: (problem.values[key], repr(key))))
+                hidden.add(min(shown, key=lambda key: _cost(problem, key)))
                 added = changed = True
     return added

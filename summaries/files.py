@@ -20,6 +20,7 @@ from portal.models import Province
 from portal.spreadsheets import csv_stream, in_current_language, write_xlsx
 from reports.disaggregation import DIMENSIONS, category_label
 from summaries.cube import NATIONAL, Cube, breakdown
+from summaries.disclosure import SECONDARY
 from summaries.models import Release, SummaryDownload
 
 HEADERS = {
@@ -65,7 +66,7 @@ def _mark(value: int | None, hidden: bool, k: int) -> int | str:
     if value is None:
         return ""
     if hidden:
-        return f"<{k}" if 0 < value < k else "x"
+        return SECONDARY
     return value
 
 
@@ -154,8 +155,8 @@ def release_about(release: Release) -> list[str]:
         _("NAP-WPS reporting portal: published figures, %(release)s, published %(date)s.")
         % {"release": release.label, "date": published},
         _(
-            "Small-count protection: a count from 1 to %(k)s minus one shows as “<%(k)s”; a cell"
-            " hidden so that no small count can be worked out from the others shows as “x”."
+            "Small-count protection: a count from 1 to %(k)s minus one, and every cell that would"
+            " let one work such a count out, shows as “x”."
         )
         % {"k": release.min_cell},
         _(

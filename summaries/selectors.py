@@ -15,6 +15,7 @@ from portal.permissions import ensure_admin
 from reports.models import ReportingPeriod, StaleSummary
 from summaries.completeness import ProvinceCompleteness, completeness_for
 from summaries.cube import NATIONAL, cube_from_cells, cube_from_summaries
+from summaries.disclosure import min_cell
 from summaries.forms import SummaryFilterForm
 from summaries.models import AggregationRun, Release, SummaryDownload
 from summaries.releases import hidden_parts
@@ -27,7 +28,6 @@ from summaries.scope import (
     province_ids_in_scope,
     working_province_ids,
 )
-from summaries.suppression import min_cell
 from summaries.tables import (
     Figures,
     IndicatorTable,

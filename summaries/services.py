@@ -14,10 +14,10 @@ from portal.permissions import ensure_admin
 from portal.queue import enqueue_on_commit
 from summaries import aggregation, files, releases
 from summaries.cube import NATIONAL, Cube, cube_from_cells, cube_from_summaries, window
+from summaries.disclosure import min_cell
 from summaries.files import SummaryFile
 from summaries.models import AggregationRun, Release, ReleaseCell, SummaryDownload
 from summaries.scope import SummaryFilters, can_download, province_ids_in_scope
-from summaries.suppression import min_cell
 
 Run = AggregationRun
 

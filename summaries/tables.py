@@ -16,7 +16,7 @@ from indicators.ratios import percent
 from portal.models import Province
 from reports.disaggregation import TOTAL
 from summaries.cube import NATIONAL, CellKey, CubeCell, PartKey, breakdown
-from summaries.suppression import SECONDARY
+from summaries.disclosure import SECONDARY
 
 TOTAL_CELL = (TOTAL, "")
 
@@ -40,14 +40,13 @@ class Figures:
         return cell.part(name)
 
     def text(self, key: CellKey, name: str) -> str:
-        """A part as a reader sees it: grouped digits, "<K" or "x" when hidden, blank if absent."""
+        """A part as a reader sees it: grouped digits, "x" when hidden, blank if absent."""
         cell = self.cells.get(key)
         if cell is None:
             return ""
-        value = cell.part(name)
         if (key, name) in self.hidden:
-            return f"<{self.k}" if 0 < value < self.k else SECONDARY
-        return number_format(value, force_grouping=True)
+            return SECONDARY
+        return number_format(cell.part(name), force_grouping=True)
 
 
 @dataclass

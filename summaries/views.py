@@ -13,6 +13,7 @@ from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from portal.http import AuthenticatedHttpRequest
+from portal.permissions import ensure_admin
 from reports.models import ReportingPeriod
 from summaries import files, selectors, services
 from summaries.forms import CompletenessForm, PublishForm, SummaryFilterForm
@@ -133,6 +134,7 @@ class ReleaseListView(ListView):
 
 class ReleasePublishView(View):
     def post(self, request: AuthenticatedHttpRequest) -> HttpResponseBase:
+        ensure_admin(request.user)  # before reading the form: others learn nothing from it
         form = PublishForm(request.POST)
         if not form.is_valid():
             for errors in form.errors.values():

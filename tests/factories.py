@@ -156,3 +156,15 @@ def approved_report(*, reviewer_user=None, **kwargs):
     services.report_approve(reviewer=reviewer_user, report_id=report.pk)
     report.refresh_from_db()
     return report
+
+
+def publish(year: int = 2026, quarter: int = 2, *, admin=None, note: str = ""):
+    """Lock the year's periods through the quarter and publish them, as the national team would."""
+    from reports.models import ReportingPeriod
+    from reports.periods import period_dates
+    from summaries import services
+
+    admin = admin or admin_user()
+    end = period_dates("quarter", year, quarter)[1]
+    ReportingPeriod.objects.filter(year=year, end_date__lte=end).update(is_locked=True)
+    return services.release_publish(actor=admin, year=year, quarter=quarter, note=note)

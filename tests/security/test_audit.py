@@ -66,8 +66,10 @@ def test_each_report_transition_writes_one_row(client, clock):
 
 def test_a_summary_download_writes_one_row(client):
     admin = factories.admin_user()
+    factories.approved_report()
+    factories.publish(2026, 2, admin=admin)
     client.force_login(admin)
-    response = client.get(reverse("summaries:download_csv"))
+    response = client.get(reverse("summaries:download_csv"), {"year": 2026, "view": "published"})
     b"".join(response.streaming_content)
     event = rows("download").get()
     assert event.user == admin and event.detail == "csv"

@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from indicators.models import Indicator
-from reports.disaggregation import TOTAL
+from reports.disaggregation import TOTAL, category_label
+from reports.models import ReportingPeriod
 from summaries import aggregation
 from summaries.files import header
 from summaries.models import AggregationRun, ProvincialSummary, SummaryDownload
@@ -21,9 +22,11 @@ HANOI, HCMC = "01", "79"
 
 
 def approve_with_total(province_code: str, total: int, period_code="2026-Q2"):
-    """An approved trusted-address report whose count indicators all carry `total`."""
+    """An approved trusted-address report whose count indicators all carry `total` (the period
+    is unlocked first if a release locked it)."""
     from reports import services
 
+    ReportingPeriod.objects.filter(pk=factories.period(period_code).pk).update(is_locked=False)
     organisation = factories.OrganisationFactory(province=factories.province(province_code))
     report = factories.draft_report(organisation=organisation, period_code=period_code)
     figures = factories.figures_with_total(report, total, ratio=(30, 40))
@@ -40,6 +43,7 @@ def approve_with_total(province_code: str, total: int, period_code="2026-Q2"):
 
 @pytest.fixture
 def summaries():
+    """Two provinces' approved reports in 2026-Q2, aggregated, and 2026 through Q2 published."""
     hanoi = approve_with_total(HANOI, 12)
     hcmc = approve_with_total(HCMC, 3)
     aggregation.rebuild_all()
@@ -49,7 +53,8 @@ def summaries():
         .order_by("code")
         .first()
     )
-    return {"hanoi": hanoi, "hcmc": hcmc, "indicator": count_indicator}
+    release = factories.publish(2026, 2)
+    return {"hanoi": hanoi, "hcmc": hcmc, "indicator": count_indicator, "release": release}
 
 
 def users():
@@ -69,6 +74,9 @@ def users():
 TABLE = [
     ("summaries:index", "get", {"reporter": 200, "reviewer": 200, "admin": 200}),
     ("summaries:completeness", "get", {"reporter": 200, "reviewer": 200, "admin": 200}),
+    ("summaries:releases", "get", {"reporter": 200, "reviewer": 200, "admin": 200}),
+    ("summaries:publish", "post", {"reporter": 403, "reviewer": 403, "admin": 302}),
+    ("summaries:publish", "get", {"reporter": 405, "reviewer": 405, "admin": 405}),
     ("summaries:runs", "get", {"reporter": 403, "reviewer": 403, "admin": 200}),
     ("summaries:rebuild", "post", {"reporter": 403, "reviewer": 403, "admin": 302}),
     ("summaries:rebuild", "get", {"reporter": 405, "reviewer": 405, "admin": 405}),
@@ -82,7 +90,7 @@ def test_permission_table(client, summaries, name, method, expected):
     people = users()
     for role, status in expected.items():
         client.force_login(people[role])
-        response = getattr(client, method)(reverse(name))
+        response = getattr(client, method)(reverse(name), {"view": "published"})
         assert response.status_code == status, (name, method, role)
     client.logout()
     anonymous = getattr(client, method)(reverse(name))
@@ -109,22 +117,41 @@ def test_an_admin_rebuild_runs_and_is_listed(client, summaries, django_capture_o
         assert run.get_status_display() in response.content.decode()
 
 
-def national_total(response, code):
-    table = next(t for t in response.context["page_obj"].object_list if t.indicator.code == code)
-    return table, table.national.total
+def table_of(response, code):
+    return next(t for t in response.context["page_obj"].object_list if t.indicator.code == code)
 
 
-def test_a_reviewer_sees_only_the_provinces_in_scope(client, summaries):
+def page(client, **query):
+    return client.get(reverse("summaries:index"), {"year": 2026, "quarter": 2, **query})
+
+
+def test_a_reviewer_sees_working_figures_of_their_provinces_only_and_no_national_row(
+    client, summaries
+):
     client.force_login(users()["reviewer"])
-    response = client.get(reverse("summaries:index"))
-    table, total = national_total(response, summaries["indicator"].code)
+
+    response = page(client)
+
+    table = table_of(response, summaries["indicator"].code)
+    assert response.context["page"].working
     assert [row.code for row in table.rows] == [HANOI]
-    assert total == "12"
+    assert table.rows[0].total == "12"  # they may read every Hà Nội report: nothing hidden
+    assert table.national is None  # the nation's figure includes reports they may not read
+    assert "working-banner" in response.content.decode()
+
+
+def test_a_reporter_sees_the_release_only(client, summaries):
+    client.force_login(users()["reporter"])
+
+    response = page(client, view="working")
+
+    assert not response.context["page"].working
+    assert response.context["release"] == summaries["release"]
 
 
 def test_a_province_outside_the_scope_cannot_be_chosen(client, summaries):
     client.force_login(users()["reviewer"])
-    response = client.get(reverse("summaries:index"), {"province": HCMC})
+    response = page(client, province=HCMC)
     assert response.status_code == 200
     assert response.context["form"].errors["province"]
     csv_response = client.get(reverse("summaries:download_csv"), {"province": HCMC})
@@ -132,32 +159,41 @@ def test_a_province_outside_the_scope_cannot_be_chosen(client, summaries):
     assert not SummaryDownload.objects.exists()
 
 
-def test_small_counts_are_suppressed_for_reviewers_but_not_for_admins(client, summaries):
+def test_published_figures_hide_small_counts_and_whatever_would_give_them_away(client, summaries):
     code = summaries["indicator"].code
     people = users()
     client.force_login(people["reviewer_both"])
-    table, total = national_total(client.get(reverse("summaries:index")), code)
+
+    table = table_of(page(client, view="published"), code)
+
     by_code = {row.code: row for row in table.rows}
-    assert by_code[HCMC].total == "<5"
-    assert by_code[HANOI].total != "12" or total != "15"  # the hidden 3 cannot be worked out
+    assert by_code[HCMC].total == "x"
+    shown = [by_code[HANOI].total, table.national.total]
+    assert "x" in shown  # Hà Nội 12 and the nation 15 would tell the 3
     assert "3" not in [by_code[HCMC].total, *by_code[HCMC].cells]
 
-    client.force_login(people["admin"])
-    table, total = national_total(client.get(reverse("summaries:index")), code)
+
+def test_an_admin_sees_working_figures_with_the_national_row(client, summaries):
+    client.force_login(users()["admin"])
+
+    table = table_of(page(client), summaries["indicator"].code)
+
     assert {row.code: row.total for row in table.rows} == {HANOI: "12", HCMC: "3"}
-    assert total == "15"
+    assert table.national.total == "15"
+    assert table.national.coverage.startswith("2/34")
 
 
 def read_csv(response) -> list[list[str]]:
     body = b"".join(response.streaming_content).decode("utf-8")
     assert body.startswith("\ufeff")
-    return list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    lines = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    return [line for line in lines if not line[0].startswith("# ")]
 
 
-def test_the_csv_download_is_suppressed_translated_and_logged(client, summaries):
+def test_the_csv_download_is_the_release_translated_and_logged(client, summaries):
     reviewer = users()["reviewer_both"]
     client.force_login(reviewer)
-    response = client.get(reverse("summaries:download_csv"))
+    response = client.get(reverse("summaries:download_csv"), {"view": "published"})
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     rows = read_csv(response)
@@ -166,9 +202,12 @@ def test_the_csv_download_is_suppressed_translated_and_logged(client, summaries)
     with translation.override("en"):
         assert rows[0] != header()  # Vietnamese headers for a Vietnamese user
     code = summaries["indicator"].code
-    totals = {(r[0], r[3]): r[8] for r in rows[1:] if r[6] == TOTAL}
-    assert totals[(code, HCMC)] == "<5"
-    assert totals[(code, HANOI)] == "12"
+    with translation.override("vi"):
+        total = category_label(TOTAL, "")
+    totals = {(r[1], r[4], r[6]): r[9] for r in rows[1:] if r[8] == total}
+    assert totals[(code, HCMC, "2026-Q2")] == "x"
+    assert totals[(code, HANOI, "2026-Q2")] in {"12", "x"}
+    assert (code, "VN", "2026") in totals  # national and yearly rows are in the file
     log = SummaryDownload.objects.get()
     assert log.user == reviewer and log.file_format == "csv"
     assert log.rows == len(rows) - 1
@@ -177,21 +216,24 @@ def test_the_csv_download_is_suppressed_translated_and_logged(client, summaries)
 def test_the_csv_follows_the_users_language(client, summaries, settings):
     client.force_login(users()["admin"])
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    rows = read_csv(client.get(reverse("summaries:download_csv")))
-    assert rows[0][:3] == ["Indicator code", "Indicator", "Pillar"]
+    rows = read_csv(client.get(reverse("summaries:download_csv"), {"view": "published"}))
+    assert rows[0][:4] == ["Release", "Indicator code", "Indicator", "Pillar"]
 
 
 def test_the_xlsx_download_reads_back(client, summaries):
     client.force_login(users()["reviewer_both"])
-    response = client.get(reverse("summaries:download_xlsx"), {"year": 2026, "quarter": 2})
+    response = client.get(reverse("summaries:download_xlsx"), {"view": "published"})
     assert response.status_code == 200
     workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    sheet = workbook.active
-    values = list(sheet.iter_rows(values_only=True))
+    values = list(workbook.worksheets[0].iter_rows(values_only=True))
     code = summaries["indicator"].code
-    totals = {(r[0], r[3]): r[8] for r in values[1:] if r[6] == TOTAL}
-    assert totals[(code, HCMC)] == "<5"
-    assert totals[(code, HANOI)] == 12  # a number, not text
+    with translation.override("vi"):
+        total = category_label(TOTAL, "")
+    totals = {(r[1], r[4], r[6]): r[9] for r in values[1:] if r[8] == total}
+    assert totals[(code, HCMC, "2026-Q2")] == "x"
+    assert totals[(code, "VN", "2026-Q2")] in {15, "x"}  # a number where shown, not text
+    about = [row[0] for row in workbook.worksheets[1].iter_rows(values_only=True)]
+    assert any("“x”" in line for line in about)
     assert SummaryDownload.objects.get().file_format == "xlsx"
 
 
@@ -200,12 +242,12 @@ def test_the_summary_page_uses_a_constant_number_of_queries(
 ):
     client.force_login(users()["admin"])
     with django_assert_max_num_queries(40) as few:
-        client.get(reverse("summaries:index"))
+        page(client)
     for code in ("48", "31", "92", "22"):
         approve_with_total(code, 7)
     aggregation.rebuild_all()
     with django_assert_max_num_queries(len(few.captured_queries)):
-        client.get(reverse("summaries:index"))
+        page(client)
 
 
 def test_completeness_counts_reporting_and_on_time_rates(client, summaries):
@@ -228,15 +270,13 @@ def test_charts_use_the_counts_not_the_grouped_text(client, summaries):
     approve_with_total("48", 1_234)
     aggregation.rebuild_all()
     client.force_login(users()["admin"])
-    response = client.get(reverse("summaries:index"))
-    table, _total = national_total(response, summaries["indicator"].code)
+    table = table_of(page(client), summaries["indicator"].code)
     assert dict(table.chart_by_province)["Đà Nẵng"] == 1_234
     assert "1.234" in [row.total for row in table.rows]  # the table groups digits for reading
 
 
 def test_charts_leave_a_gap_for_a_hidden_count(client, summaries):
     client.force_login(users()["reviewer_both"])
-    response = client.get(reverse("summaries:index"))
-    table, _total = national_total(response, summaries["indicator"].code)
+    table = table_of(page(client, view="published"), summaries["indicator"].code)
     by_code = {row.code: row.label for row in table.rows}
     assert dict(table.chart_by_province)[by_code[HCMC]] is None

@@ -7,9 +7,9 @@ from django.utils import translation
 from portal.spreadsheets import csv_stream, write_xlsx
 from summaries import files, releases
 from summaries.cube import cube_from_cells, cube_from_summaries
+from summaries.disclosure import min_cell
 from summaries.management.commands.aggregate import parse_province
 from summaries.models import Release
-from summaries.suppression import min_cell
 
 
 class Command(BaseCommand):

@@ -38,9 +38,8 @@ class Command(BaseCommand):
         created = seed_reports(options["reports"], seed=options["seed"], today=options["today"])
         self.stdout.write(f"Demo reports: {created} new.")
         for release in seed_releases(today=options["today"]):
-            self.stdout.write(
-                f"Published {release.label}: {release.hidden_cells} of {release.cells} cells hidden."
-            )
+            hidden = f"{release.hidden_cells} of {release.cells} cells hidden"
+            self.stdout.write(f"Published {release.label}: {hidden}.")
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
         for login in logins:
             self.stdout.write(f"  {login.role:<9} {login.email:<36} {login.organisation}")
