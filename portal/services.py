@@ -2,6 +2,7 @@ import time
 
 from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django_otp import match_token, user_has_device
 from django_otp.models import Device
@@ -37,7 +38,7 @@ def sessions_end(*, user: User, keep: str | None = None) -> int:
 # these services and do nothing else.
 
 
-def session_started(*, request, user: User) -> None:
+def session_started(*, request: HttpRequest, user: User) -> None:
     """A login: the session notes when it began and whether the user has two-factor set up, is
     recorded as the user's (so that it can be ended with their others) and is audited."""
     now = time.time()
@@ -52,7 +53,7 @@ def session_started(*, request, user: User) -> None:
     audit.record(audit.Action.LOGIN, user=user)
 
 
-def session_ended(*, request, user: User | None) -> None:
+def session_ended(*, request: HttpRequest | None, user: User | None) -> None:
     """A logout: the session's record goes and the logout is audited (nothing for a visitor
     who was not logged in)."""
     if user is None:
@@ -62,7 +63,7 @@ def session_ended(*, request, user: User | None) -> None:
     audit.record(audit.Action.LOGOUT, user=user)
 
 
-def login_failed(*, username: str, request=None) -> None:
+def login_failed(*, username: str, request: HttpRequest | None = None) -> None:
     """One audit row per failed attempt: this one, or `locked_out` when the attempt ended locked.
 
     django-axes (installed before the portal, so its receiver runs first) marks the request

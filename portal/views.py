@@ -109,7 +109,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         session_key = self.request.session.session_key
         response = super().form_valid(form)
         services.password_changed(
-            actor=self.request.user,
+            actor=form.user,
             user=form.user,
             keep_session_key=session_key,
             renewed_session_key=self.request.session.session_key,

@@ -337,7 +337,9 @@ def relations(cube: Cube) -> Relations:
     return found
 
 
-def _breakdowns_add_up(found: Relations, indicator, place, period, parts) -> None:
+def _breakdowns_add_up(
+    found: Relations, indicator: Indicator, place: int, period: str, parts: tuple[str, ...]
+) -> None:
     total = (indicator.pk, place, period, TOTAL, "")
     for dimension in indicator.disaggregations:
         for part in parts:
@@ -347,7 +349,14 @@ def _breakdowns_add_up(found: Relations, indicator, place, period, parts) -> Non
             found.equalities.append(relation)
 
 
-def _year_relations(found: Relations, cube: Cube, indicator, place, periods, parts) -> None:
+def _year_relations(
+    found: Relations,
+    cube: Cube,
+    indicator: Indicator,
+    place: int,
+    periods: list[str],
+    parts: tuple[str, ...],
+) -> None:
     chosen = chosen_period(cube, indicator, place, periods)
     for dimension, category in breakdown(indicator):
         year = (indicator.pk, place, cube.year_code, dimension, category)

@@ -23,16 +23,19 @@ when nothing else is left).
 
 import random
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from django.conf import settings
 from scipy.optimize import linprog
 
-Key = Hashable
+Key = Any  # any hashable: cells are named by whoever builds the problem
 Relation = Mapping[Key, int]  # sum(coefficient * cell) == 0 (equality) or <= 0 (inequality)
 CONSTANT = "constant"  # a relation's constant term: coefficient * 1
+Related = Mapping[Key, list[Relation]]
+Hideable = Callable[[Key], bool]
 
 SECONDARY = "x"  # the one mark of every hidden cell
 TOLERANCE = 1e-6
@@ -106,7 +109,9 @@ class _Component:
         self.a_ub, self.b_ub = self._rows(problem.inequalities, hidden)
         self.bounds = [_bounds(problem, key) for key in keys]
 
-    def _rows(self, relations: Sequence[Relation], hidden: set[Key]):
+    def _rows(
+        self, relations: Sequence[Relation], hidden: set[Key]
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
         rows, constants = [], []
         for relation in relations:
             if not any(key in self.index for key in relation):
@@ -150,7 +155,7 @@ class _Component:
 def _components(problem: Problem, hidden: set[Key]) -> list[list[Key]]:
     parent = {key: key for key in hidden}
 
-    def find(key):
+    def find(key: Key) -> Key:
         while parent[key] != key:
             parent[key] = parent[parent[key]]
             key = parent[key]
@@ -241,7 +246,7 @@ def _cost(problem: Problem, key: Key) -> tuple[bool, int, str]:
 
 
 def _nearest_hideable(
-    problem: Problem, key: Key, hidden: set[Key], related, hideable
+    problem: Problem, key: Key, hidden: set[Key], related: Related, hideable: Hideable
 ) -> Key | None:
     """The shown non-zero cell nearest to `key` whose hiding costs least.
 
@@ -318,7 +323,9 @@ def protect(
     raise Unprotectable(audit(problem, hidden))
 
 
-def _close_singletons(problem: Problem, hidden: set[Key], related, hideable) -> bool:
+def _close_singletons(
+    problem: Problem, hidden: set[Key], related: Related, hideable: Hideable
+) -> bool:
     """A relation with exactly one hidden cell gives it away: hide a partner (cheap, no LP)."""
     added = False
     changed = True

@@ -8,7 +8,7 @@ total first, coverage columns, and a short note on what the file is.
 
 import datetime
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO
 
@@ -70,7 +70,7 @@ def _mark(value: int | None, hidden: bool, k: int) -> int | str:
     return value
 
 
-def _period_sort(cube: Cube):
+def _period_sort(cube: Cube) -> Callable[[str], tuple[bool, datetime.date]]:
     """Periods in date order, the year last."""
 
     def key(period: str) -> tuple[bool, datetime.date]:

@@ -161,7 +161,7 @@ class Release(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.label
 
     @property
@@ -216,5 +216,5 @@ class ReleaseCell(models.Model):
             models.Index(fields=["release", "indicator", "period_code"], name="release_cell_lookup")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.release_id} {self.indicator_id} {self.period_code} {self.dimension}"

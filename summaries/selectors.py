@@ -1,5 +1,6 @@
 """What each summaries page shows, scoped to who is asking. A view asks one of these."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,12 +13,13 @@ from django.utils.translation import gettext as _
 from indicators.models import Indicator
 from portal.models import User
 from portal.permissions import ensure_admin
+from reports.disaggregation import TOTAL
 from reports.models import ReportingPeriod, StaleSummary
 from summaries.completeness import ProvinceCompleteness, completeness_for
 from summaries.cube import NATIONAL, cube_from_cells, cube_from_summaries
 from summaries.disclosure import min_cell
 from summaries.forms import SummaryFilterForm
-from summaries.models import AggregationRun, Release, SummaryDownload
+from summaries.models import AggregationRun, ProvincialSummary, Release, SummaryDownload
 from summaries.releases import hidden_parts
 from summaries.scope import (
     PUBLISHED,
@@ -37,6 +39,7 @@ from summaries.tables import (
     target_progress,
 )
 
+NAP_FIRST_YEAR = 2024  # the plan's first year: cumulative targets count from here
 TABLES_PER_PAGE = 6  # indicator tables are wide: a few per page keeps the page readable
 
 
@@ -64,7 +67,8 @@ class SummaryPage:
 def summary_form_for(*, user: User, data: QueryDict | None) -> SummaryFilterForm:
     """The filters of the summaries page, with the views and years open to this reader."""
     working = may_see_working(user)
-    view = (data or {}).get("view") or (WORKING if working else PUBLISHED)
+    view = (data.get("view") if data is not None else None) or (WORKING if working else PUBLISHED)
+    years: Iterable[int]
     if view == WORKING and working:
         years = ReportingPeriod.objects.started().values_list("year", flat=True).distinct()
     else:
@@ -146,7 +150,9 @@ def summary_page_for(*, user: User, filters: SummaryFilters, page: str | None) -
             indicator_ids=_indicator_ids(filters),
         )
         if shows_national:
-            progress = target_progress(figures)
+            progress = target_progress(
+                figures, cumulative=_published_before(figures, release, working)
+            )
         charts = _charts(figures, filters, tables, shows_national)
     return SummaryPage(
         page_obj=Paginator(tables, TABLES_PER_PAGE).get_page(page),
@@ -159,6 +165,43 @@ def summary_page_for(*, user: User, filters: SummaryFilters, page: str | None) -
         shows_national=shows_national,
         period_label=_period_label(filters),
     )
+
+
+def _published_before(
+    figures: Figures, release: Release | None, working: bool
+) -> dict[int, int | None]:
+    """For indicators whose target is cumulative since 2024: the nation's totals of the years
+    before this one, added up (None when one of them is hidden or missing)."""
+    cumulative = list(
+        Indicator.objects.filter(
+            target_reading=Indicator.TargetReading.CUMULATIVE, aggregation="count"
+        )
+    )
+    totals: dict[int, int | None] = {indicator.pk: 0 for indicator in cumulative}
+    if not cumulative:
+        return totals
+    for year in range(NAP_FIRST_YEAR, figures.year):
+        if working:
+            cube = cube_from_summaries(year, 4)
+            cells, hidden = cube.cells, set()
+        else:
+            earlier = latest_release(year)
+            if earlier is None:
+                if ProvincialSummary.objects.filter(period__year=year).exists():
+                    return {indicator.pk: None for indicator in cumulative}  # not published yet
+                continue  # nothing was reported that year
+
+            stored = earlier.cells_set.filter(province=None, period_code=str(year), dimension=TOTAL)
+            cube = cube_from_cells(earlier.year, earlier.quarter, stored)
+            cells, hidden = cube.cells, hidden_parts(stored)
+        for indicator in cumulative:
+            key = (indicator.pk, NATIONAL, str(year), TOTAL, "")
+            before = totals[indicator.pk]
+            if before is None or (key, "value") in hidden:
+                totals[indicator.pk] = None
+            elif key in cells:
+                totals[indicator.pk] = before + cells[key].part("value")
+    return totals
 
 
 def _period_label(filters: SummaryFilters) -> str:

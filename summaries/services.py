@@ -106,7 +106,7 @@ def summary_download(
         release = (
             releases_in_reach.filter(pk=release_id).first()
             if release_id is not None
-            else releases_in_reach.filter(year=year).order_by("-quarter", "-revision").first()
+            else releases_in_reach.filter(year=year or 0).order_by("-quarter", "-revision").first()
         )
         if release is None:
             raise ReleaseError(_("No release has been published for this year yet."))

@@ -90,7 +90,9 @@ def coverage_text(cell: CubeCell, *, national: bool, is_year: bool, provinces: i
     return " · ".join(parts)
 
 
-def _row(figures: Figures, indicator: Indicator, place: int, label: str, code: str, provinces: int):
+def _row(
+    figures: Figures, indicator: Indicator, place: int, label: str, code: str, provinces: int
+) -> Row:
     total_key = (indicator.pk, place, figures.period, *TOTAL_CELL)
     cell = figures.cells[total_key]
     row = Row(
@@ -186,7 +188,9 @@ def _labelled(indicator: Indicator) -> list[tuple[str, str, str]]:
     ]
 
 
-def chart_value(figures: Figures, indicator: Indicator, place: int, period: str):
+def chart_value(
+    figures: Figures, indicator: Indicator, place: int, period: str
+) -> int | float | None:
     """A total as a chart draws it (a percentage for ratios); None leaves a gap."""
     key = (indicator.pk, place, period, *TOTAL_CELL)
     if indicator.is_ratio:
@@ -243,9 +247,15 @@ def target_progress(
     for indicator in indicators:
         key = (indicator.pk, NATIONAL, year, *TOTAL_CELL)
         cell = figures.cells.get(key)
-        value = chart_value(figures, indicator, NATIONAL, year) if cell else None
-        if value is not None and indicator.is_ratio:
-            value = Decimal(str(value))
+        value: Decimal | int | None = None
+        if cell is not None:
+            key_total = (indicator.pk, NATIONAL, year, *TOTAL_CELL)
+            if indicator.is_ratio:
+                value = percent(
+                    figures.part(key_total, "numerator"), figures.part(key_total, "denominator")
+                )
+            else:
+                value = figures.part(key_total, "value")
         if (
             value is not None
             and indicator.target_reading == Indicator.TargetReading.CUMULATIVE

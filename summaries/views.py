@@ -139,7 +139,7 @@ class ReleasePublishView(View):
         if not form.is_valid():
             for errors in form.errors.values():
                 for error in errors:
-                    messages.error(request, error)
+                    messages.error(request, str(error))
             return redirect("summaries:releases")
         try:
             release = services.release_publish(actor=request.user, **form.cleaned_data)

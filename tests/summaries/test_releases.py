@@ -190,3 +190,24 @@ def test_the_audit_command_passes_on_releases_and_fails_when_a_hidden_cell_is_sh
     hidden.update(value_hidden=False)
     with pytest.raises(CommandError):
         call_command("audit_disclosure", "--year", "2026", stdout=io.StringIO())
+
+
+def test_a_cumulative_target_adds_the_published_years_since_the_plan_began(client):
+    indicator = Indicator.objects.get(code="TA-02")
+    indicator.target_reading = Indicator.TargetReading.CUMULATIVE
+    indicator.save()
+    indicator.targets.create(kind="target", year=2030, value=1000)
+    for code in (HANOI, "79", "31"):
+        approve(code, "2025-Q1", {"TA-02": 100})
+        approve(code, "2026-Q1", {"TA-02": 50})
+    aggregation.rebuild_all()
+    admin = factories.admin_user()
+    factories.publish(2025, 4, admin=admin)
+    factories.publish(2026, 1, admin=admin)
+    client.force_login(factories.reporter())
+
+    response = client.get(reverse("summaries:index"), {"view": "published", "year": 2026})
+
+    progress = next(p for p in response.context["progress"] if p.indicator == indicator)
+    assert progress.value == 450  # 300 in 2025, 150 so far in 2026
+    assert progress.percent_of_2030 == 45
