@@ -9,7 +9,7 @@ from django_otp.oath import totp
 
 from reports.disaggregation import categories
 from reports.figures import field_name
-from reports.models import ActivityReport
+from reports.models import ActivityReport, ReportingPeriod
 from summaries.models import ProvincialSummary
 from tests import factories
 
@@ -126,7 +126,7 @@ def test_a_report_goes_from_draft_to_the_summary_and_the_download(new_page, sett
     assert report.status == "approved"
     assert ProvincialSummary.objects.filter(province=hanoi, period=period, value=1_300).exists()
 
-    # The admin filters the summaries by province and downloads the XLSX.
+    # The admin sees it at once in the working figures.
     office = new_page("admin")
     log_in(office, admin)
     office.goto("/summaries/")
@@ -135,13 +135,27 @@ def test_a_report_goes_from_draft_to_the_summary_and_the_download(new_page, sett
     office.select_option("select[name=province]", hanoi.code)
     office.click("#summary-filters button[type=submit]")
     office.wait_for_load_state()
-    office.shot("summaries")
-    assert "1.300" in office.inner_text("body") or "1300" in office.inner_text("body")
+    office.shot("working-figures")
+    assert office.locator("#working-banner").is_visible()
+    assert "1.300" in office.inner_text("body")
+
+    # The quarters are locked (the periods page does this; tested in tests/reports), then the
+    # admin publishes 2026 through Q3 and downloads the release as XLSX.
+    ReportingPeriod.objects.filter(year=2026, end_date__lte=period.end_date).update(is_locked=True)
+    office.goto("/summaries/releases/")
+    office.fill("#publish-form input[name=year]", "2026")
+    office.select_option("#publish-form select[name=quarter]", "3")
+    office.click("#publish")
+    office.wait_for_load_state()
+    office.shot("published")
+    assert "Q1–Q3/2026" in office.inner_text("#releases")
+    office.goto(f"/summaries/?view=published&year=2026&quarter=3&province={hanoi.code}")
+    assert "1.300" in office.inner_text("body")
     with office.expect_download() as download_info:
         office.click("#download-xlsx")
     with open(download_info.value.path(), "rb") as handle:
         workbook = openpyxl.load_workbook(handle)
-    rows = list(workbook.active.iter_rows(values_only=True))
+    rows = list(workbook.worksheets[0].iter_rows(values_only=True))
     assert len(rows) > 1
-    assert {row[3] for row in rows[1:]} == {hanoi.code}
-    assert "1300" in {str(row[8]) for row in rows[1:]}
+    assert {row[4] for row in rows[1:]} == {hanoi.code, "VN"}
+    assert 1300 in {row[9] for row in rows[1:]}

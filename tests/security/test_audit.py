@@ -67,6 +67,7 @@ def test_each_report_transition_writes_one_row(client, clock):
 def test_a_summary_download_writes_one_row(client):
     admin = factories.admin_user()
     factories.approved_report()
+    aggregation.rebuild_all()
     factories.publish(2026, 2, admin=admin)
     client.force_login(admin)
     response = client.get(reverse("summaries:download_csv"), {"year": 2026, "view": "published"})
@@ -140,8 +141,11 @@ def test_report_text_never_reaches_the_audit_log_or_the_logs(client, caplog, clo
     services.report_approve(reviewer=reviewer, report_id=report.pk, comment=SENTINEL)
     aggregation.rebuild_all()
     admin = factories.admin_user()
+    factories.publish(2026, 2, admin=admin)
     client.force_login(admin)
     b"".join(client.get(reverse("summaries:download_csv")).streaming_content)
+    working = {"working": "1", "view": "working", "year": "2026"}
+    b"".join(client.get(reverse("summaries:download_csv"), working).streaming_content)
     b"".join(client.get(reverse("audit_log_download")).streaming_content)
 
     assert AuditEvent.objects.count() > 5
