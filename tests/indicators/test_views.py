@@ -63,3 +63,13 @@ def test_a_programme_page_lists_the_indicators_it_asks_for(logged_in):
         "TA-02",
         "PRO-02",
     }
+
+
+@pytest.mark.django_db
+def test_the_catalogue_says_how_a_stock_rolls_up_over_a_year(client, reporter):
+    client.force_login(reporter)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+
+    page = client.get(reverse("indicators:indicator_detail", args=["TA-01"])).content.decode()
+
+    assert "Last period with data" in page
