@@ -1,7 +1,6 @@
 """Services queue tasks by name, after commit; an unknown name fails at once."""
 
 import pytest
-from django.db import transaction
 
 from portal.queue import enqueue_on_commit, task_named
 
@@ -17,13 +16,15 @@ def test_an_unknown_task_name_fails_before_anything_is_queued():
         enqueue_on_commit("summaries.tasks.no_such_task", 1)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_task_runs_only_once_the_transaction_commits(monkeypatch):
+@pytest.mark.django_db
+def test_the_task_runs_only_once_the_transaction_commits(
+    monkeypatch, django_capture_on_commit_callbacks
+):
     calls = []
     task = task_named("reports.tasks.send_pending_emails")
     monkeypatch.setattr(task, "apply_async", lambda args: calls.append(args))
 
-    with transaction.atomic():
+    with django_capture_on_commit_callbacks(execute=True):
         enqueue_on_commit("reports.tasks.send_pending_emails")
         assert calls == []
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from summaries import aggregation
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -87,7 +88,11 @@ def test_a_logged_in_page_carries_every_header(production, client):
 
 
 def test_a_download_carries_every_header(production, client):
-    client.force_login(factories.admin_user())
+    admin = factories.admin_user()
+    factories.approved_report()
+    aggregation.rebuild_all()
+    factories.publish(2026, 2, admin=admin)
+    client.force_login(admin)
     response = client.get(reverse("summaries:download_xlsx"), secure=True)
     assert response.status_code == 200
     assert_protected(response)
