@@ -1,6 +1,6 @@
 import pytest
 from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
+from celery.signals import setup_logging, task_postrun
 from django.conf import settings
 from django.db import connection
 from django.test import Client
@@ -73,6 +73,12 @@ def client():
 @pytest.fixture
 def unverified_client():
     return Client()
+
+
+@setup_logging.connect(weak=False)
+def _keep_django_logging(**kwargs):
+    """The in-process worker must not reconfigure logging: Django's settings already did, and
+    Celery's set-up would disable the loggers that later tests read through caplog."""
 
 
 @pytest.fixture
