@@ -346,15 +346,23 @@ def _decided_message(report: ActivityReport) -> str:
     return _("This report is no longer waiting for review.")
 
 
-@transaction.atomic
-def report_approve(
-    *, reviewer: User, report_id: int, expected_version: int | None = None, comment: str = ""
+def _for_decision(
+    report_id: int, *, reviewer: User, expected_version: int | None
 ) -> ActivityReport:
+    """The report, locked, once the reviewer may decide it and nobody has decided it meanwhile."""
     report = _locked(report_id)
     access.ensure_can_review(reviewer, report)
     if report.status != Status.SUBMITTED:
         raise ConflictError(_decided_message(report))
     _check_version(report, expected_version)
+    return report
+
+
+@transaction.atomic
+def report_approve(
+    *, reviewer: User, report_id: int, expected_version: int | None = None, comment: str = ""
+) -> ActivityReport:
+    report = _for_decision(report_id, reviewer=reviewer, expected_version=expected_version)
     _transition(
         report,
         actor=reviewer,
@@ -374,11 +382,7 @@ def report_return(
 ) -> ActivityReport:
     if not comment.strip():
         raise ValidationError({"comment": _("Say what the reporter should correct.")})
-    report = _locked(report_id)
-    access.ensure_can_review(reviewer, report)
-    if report.status != Status.SUBMITTED:
-        raise ConflictError(_decided_message(report))
-    _check_version(report, expected_version)
+    report = _for_decision(report_id, reviewer=reviewer, expected_version=expected_version)
     _transition(
         report,
         actor=reviewer,

@@ -29,6 +29,21 @@ CellKey = tuple[int, int, str, str, str]  # indicator, place, period code, dimen
 PartKey = tuple[CellKey, str]  # a cell and its part: value, numerator or denominator
 
 
+# What a published cell stores beside its place in the cube (ReleaseCell has the same fields).
+CELL_FIELDS = (
+    "value",
+    "numerator",
+    "denominator",
+    "report_count",
+    "organisation_count",
+    "organisations_expected",
+    "provinces_reporting",
+    "periods_in",
+    "periods_expected",
+    "provisional",
+)
+
+
 @dataclass
 class CubeCell:
     value: int | None = None
@@ -175,18 +190,7 @@ def cube_from_cells(year: int, quarter: int, stored: Iterable[Any]) -> Cube:
             row.dimension,
             row.category,
         )
-        cells[key] = CubeCell(
-            value=row.value,
-            numerator=row.numerator,
-            denominator=row.denominator,
-            report_count=row.report_count,
-            organisation_count=row.organisation_count,
-            organisations_expected=row.organisations_expected,
-            provinces_reporting=row.provinces_reporting,
-            periods_in=row.periods_in,
-            periods_expected=row.periods_expected,
-            provisional=row.provisional,
-        )
+        cells[key] = CubeCell(**{name: getattr(row, name) for name in CELL_FIELDS})
     periods = window(year, quarter)
     return Cube(
         year=year,

@@ -13,7 +13,7 @@ from portal.models import User
 from portal.permissions import ensure_admin
 from portal.queue import enqueue_on_commit
 from summaries import aggregation, files, releases
-from summaries.cube import NATIONAL, Cube, cube_from_cells, cube_from_summaries, window
+from summaries.cube import CELL_FIELDS, NATIONAL, Cube, cube_from_cells, cube_from_summaries, window
 from summaries.disclosure import min_cell
 from summaries.files import SummaryFile
 from summaries.models import AggregationRun, Release, ReleaseCell, SummaryDownload
@@ -218,19 +218,10 @@ def release_cells(release: Release, cube: Cube, hidden: set) -> list[ReleaseCell
                 period_code=period_code,
                 dimension=dimension,
                 category=category,
-                value=cell.value,
-                numerator=cell.numerator,
-                denominator=cell.denominator,
                 value_hidden=(key, "value") in hidden,
                 numerator_hidden=(key, "numerator") in hidden,
                 denominator_hidden=(key, "denominator") in hidden,
-                report_count=cell.report_count,
-                organisation_count=cell.organisation_count,
-                organisations_expected=cell.organisations_expected,
-                provinces_reporting=cell.provinces_reporting,
-                periods_in=cell.periods_in,
-                periods_expected=cell.periods_expected,
-                provisional=cell.provisional,
+                **{name: getattr(cell, name) for name in CELL_FIELDS},
             )
         )
     return rows
