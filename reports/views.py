@@ -4,6 +4,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
@@ -201,7 +202,9 @@ class ReportDetailView(TemplateView):
 class ReportActionView(View):
     """POST-only transitions: load the report the user may see, call one service, go back.
 
-    Subclasses define `act(report, data)`, which makes that one service call.
+    Subclasses define `act(report, data)`, which makes that one service call, and a lazy
+    `success_message`: a class attribute is made at import, so only a lazy string is translated
+    into the language of each request.
     """
 
     form_class = None
@@ -231,14 +234,14 @@ class ReportActionView(View):
 
 
 class SubmitView(ReportActionView):
-    success_message = _("The report was submitted for review.")
+    success_message = gettext_lazy("The report was submitted for review.")
 
     def act(self, report, data):
         services.report_submit(actor=self.request.user, report_id=report.pk)
 
 
 class WithdrawView(ReportActionView):
-    success_message = _("The report is a draft again.")
+    success_message = gettext_lazy("The report is a draft again.")
 
     def act(self, report, data):
         services.report_withdraw(actor=self.request.user, report_id=report.pk)
@@ -246,7 +249,7 @@ class WithdrawView(ReportActionView):
 
 class ApproveView(ReportActionView):
     form_class = DecisionForm
-    success_message = _("The report was approved.")
+    success_message = gettext_lazy("The report was approved.")
 
     def act(self, report, data):
         services.report_approve(
@@ -259,7 +262,7 @@ class ApproveView(ReportActionView):
 
 class ReturnView(ReportActionView):
     form_class = DecisionForm
-    success_message = _("The report was returned to its organisation for correction.")
+    success_message = gettext_lazy("The report was returned to its organisation for correction.")
 
     def act(self, report, data):
         services.report_return(
@@ -272,7 +275,7 @@ class ReturnView(ReportActionView):
 
 class ReopenView(ReportActionView):
     form_class = ReopenForm
-    success_message = _("The report was reopened and returned to its organisation.")
+    success_message = gettext_lazy("The report was reopened and returned to its organisation.")
 
     def act(self, report, data):
         services.report_reopen(
@@ -284,7 +287,7 @@ class ReopenView(ReportActionView):
 
 
 class AttachmentAddView(ReportActionView):
-    success_message = _("The file was attached.")
+    success_message = gettext_lazy("The file was attached.")
 
     def post(self, request, pk):
         self.files = request.FILES
@@ -303,7 +306,7 @@ class AttachmentAddView(ReportActionView):
 
 
 class AttachmentDeleteView(ReportActionView):
-    success_message = _("The file was removed.")
+    success_message = gettext_lazy("The file was removed.")
 
     def act(self, report, data):
         attachment = get_object_or_404(report.attachments, pk=self.kwargs["attachment_pk"])
