@@ -56,7 +56,8 @@ class DuplicateReportError(WorkflowError):
 
 @dataclass
 class ReportContent:
-    """What a reporter can edit. Status, organisation and reviewer are never part of it."""
+    """What a reporter can edit. Status, organisation and reviewer are never part of it; the
+    province only for a national organisation's report (see `_report_province_id`)."""
 
     title: str
     narrative: str = ""
@@ -69,7 +70,7 @@ class ReportContent:
 def _locked(report_id: int) -> ActivityReport:
     return (
         ActivityReport.objects.select_for_update(of=("self",))
-        .select_related("period", "programme")
+        .select_related("period", "programme", "organisation")
         .get(pk=report_id)
     )
 
@@ -167,6 +168,36 @@ def _approved_figures_changed(report: ActivityReport) -> None:
 # --- Reports -----------------------------------------------------------------------------------
 
 
+def _report_province_id(
+    organisation: Organisation, chosen_id: int | None, current_id: int | None = None
+) -> int:
+    """The province a report of `organisation` is filed under.
+
+    A provincial organisation's reports are filed under its own province, which decides who
+    reviews them and which summary they count in: another province is refused. Only a national
+    organisation (no province of its own) chooses; without a choice its report keeps `current_id`.
+    """
+    own_id = organisation.province_id
+    if own_id is not None:
+        if chosen_id is not None and chosen_id != own_id:
+            raise ValidationError(
+                {
+                    "province": _(
+                        "Reports of %(organisation)s are filed under its province, %(province)s. "
+                        "Only national organisations choose the province."
+                    )
+                    % {"organisation": organisation.name, "province": organisation.province}
+                }
+            )
+        return own_id
+    chosen_id = chosen_id or current_id
+    if chosen_id is None:
+        raise ValidationError(
+            {"province": _("Choose the province where the activities took place.")}
+        )
+    return chosen_id
+
+
 def report_create(
     *,
     actor: User,
@@ -187,18 +218,14 @@ def report_create(
             % {"programme": programme.name, "kind": ReportingPeriod.Kind(wanted_kind).label.lower()}
         )
     _check_period_open(period)
-    province = province or organisation.province
-    if province is None:
-        raise ValidationError(
-            {"province": _("Choose the province where the activities took place.")}
-        )
+    province_id = _report_province_id(organisation, province.pk if province else None)
     try:
         with transaction.atomic():
             report = ActivityReport.objects.create(
                 organisation=organisation,
                 programme=programme,
                 period=period,
-                province=province,
+                province_id=province_id,
                 title=title or f"{programme.name} · {period.label}",
                 created_by=actor,
             )
@@ -247,14 +274,19 @@ def report_update(
     if not report.is_editable:
         raise WorkflowError(_("Only a draft or a returned report can be changed."))
     errors = _validate_content(report, content)
+    try:
+        province_id = _report_province_id(
+            report.organisation, content.province_id, report.province_id
+        )
+    except ValidationError as error:
+        errors.update(error.message_dict)
     if errors:
         raise ValidationError(errors)
 
     report.title = content.title.strip()
     report.narrative = content.narrative.strip()
     report.commune = content.commune.strip()
-    if content.province_id:
-        report.province_id = content.province_id
+    report.province_id = province_id
     report.version += 1
     report.updated_at = timezone.now()
     report.save(

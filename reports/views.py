@@ -104,7 +104,7 @@ class ReportCreateView(FormView):
                 organisation=data["organisation"],
                 programme=data["programme"],
                 period=data["period"],
-                province=data["province"],
+                province=data.get("province"),
             )
         except services.DuplicateReportError as error:
             if error.existing is not None:
