@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -464,18 +465,20 @@ def attachment_add(*, actor: User, report_id: int, upload) -> Attachment:
     access.ensure_can_edit(actor, report)
     if not report.is_editable:
         raise WorkflowError(_("Evidence can be added only to a draft or a returned report."))
-    kind = check_upload(upload)
+    checked = check_upload(upload)  # the bytes to keep: images are encoded again
     token = secrets.token_hex(16)
     attachment = Attachment(
         report=report,
         token=token,
         original_name=PurePath(upload.name).name[:200],
-        extension=kind.extension,
-        content_type=kind.mime,
-        size=upload.size,
+        extension=checked.kind.extension,
+        content_type=checked.kind.mime,
+        size=len(checked.content),
         uploaded_by=actor,
     )
-    attachment.file.save(f"{token}{kind.extension}", upload, save=False)
+    attachment.file.save(
+        f"{token}{checked.kind.extension}", ContentFile(checked.content), save=False
+    )
     attachment.save()
     return attachment
 

@@ -22,6 +22,7 @@ from reports.forms import (
     ReportForm,
 )
 from reports.models import ReportingPeriod
+from reports.uploads import kind_for_extension
 
 
 def add_errors(form, error: ValidationError) -> None:
@@ -320,18 +321,25 @@ class AttachmentDeleteView(ReportActionView):
 
 
 def attachment_download(request, pk, attachment_pk):
+    """The file, always as a download under a name the portal makes, typed by the kind its
+    content was found to be when it was checked (never by the uploader's name or a stored
+    string): a browser never renders evidence as a page of the portal."""
     report = selectors.report_for(user=request.user, pk=pk)
     attachment = get_object_or_404(report.attachments, pk=attachment_pk)
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404(_("The file is missing from storage.")) from None
-    return FileResponse(
+    kind = kind_for_extension(attachment.extension)
+    extension, mime = (kind.extension, kind.mime) if kind else (".bin", "application/octet-stream")
+    response = FileResponse(
         handle,
         as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
+        filename=f"napwps-evidence-{report.pk}-{attachment.pk}{extension}",
+        content_type=mime,
     )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 class PeriodListView(ListView):

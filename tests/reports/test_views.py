@@ -7,9 +7,10 @@ from django.urls import reverse
 from reports import services
 from reports.models import ActivityReport
 from tests import factories
+from tests.files import small_pdf
 
 pytestmark = pytest.mark.django_db
-PDF = b"%PDF-1.4\n%%EOF\n"
+PDF = small_pdf()
 
 
 @pytest.fixture
