@@ -149,7 +149,7 @@ def _notify(event: ReportEvent) -> None:
         return
     active = User.objects.filter(pk__in=recipients, is_active=True).values_list("pk", flat=True)
     Notification.objects.bulk_create(
-        [Notification(recipient_id=pk, event=event) for pk in active], ignore_conflicts=True
+        [Notification.about(event, recipient_id=pk) for pk in active], ignore_conflicts=True
     )
     enqueue_on_commit("reports.tasks.send_event_emails", event.pk)
 
