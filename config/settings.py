@@ -294,9 +294,19 @@ CSRF_COOKIE_HTTPONLY = True
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Password spraying: 20 failures from one address, whatever the e-mails, lock that address for
+# the same cool-off. Higher than the per-account limit: an office shares one address. axes has one
+# limit for all its lockout parameters, so the portal's handler counts this one itself.
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
+if LOGIN_ADDRESS_FAILURE_LIMIT < AXES_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        "LOGIN_ADDRESS_FAILURE_LIMIT must be at least AXES_FAILURE_LIMIT "
+        f"({AXES_FAILURE_LIMIT}): it counts the failures of every e-mail from one address."
+    )
 AXES_RESET_ON_SUCCESS = True
 # The lock lasts the cool-off from when it began; attempts during it do not extend it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HANDLER = "portal.security.AddressLimitedAxesHandler"
 AXES_USERNAME_CALLABLE = "portal.security.login_username"
 AXES_LOCKOUT_CALLABLE = "portal.views.locked_out"
 AXES_VERBOSE = False

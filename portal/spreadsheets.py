@@ -2,20 +2,33 @@
 the portal writes (the audit log, summaries).
 
 Every text cell is neutralised against formula injection: a cell a spreadsheet would read as a
-formula (starting with = + - @, a tab or a carriage return) gets a leading apostrophe, and XLSX
-text cells are typed as strings so they are never evaluated.
+formula (starting with = + - @, a tab, a carriage return or a line feed) gets a leading
+apostrophe, and XLSX text cells are typed as strings so they are never evaluated.
+
+CSV needs more, because the reader decides where a cell begins: Excel splits on the list
+separator of the computer's regional settings, `;` in Vietnamese and most European ones, `,` in
+English. Read with the other separator, the quoting no longer lines up and any `;` or `,` inside
+a value starts a new cell. So in CSV every text field is quoted, numbers are written as numbers,
+and a formula start is neutralised wherever a cell could begin: at the start of the value and
+after each `,`, `;`, tab or line break in it (spaces and quotes in between are skipped over, as
+a lenient reader would).
 """
 
 import csv
+import re
 from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
 
 from django.utils import translation
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 BOM = "\ufeff"
+# Where a CSV reader with the wrong separator (or a plain split) could start a cell: the start of
+# the value, or after a separator or line break; then any spaces or quotes; then a formula start.
+_CELL_STARTS = re.compile(r"""(?:^|(?<=[,;\t\r\n]))([ "]*)(?=[=+\-@\t\r\n])""")
 
 
 def neutralise(value):
@@ -23,6 +36,19 @@ def neutralise(value):
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def csv_field(value):
+    """A value as the CSV writes it: a number as a number; anything else as text, with an
+    apostrophe before every formula start where a cell could begin (see the module docstring)."""
+    if _is_number(value):
+        return value
+    text = "" if value is None else str(value)
+    return _CELL_STARTS.sub(r"\1'", text)
 
 
 class _Echo:
@@ -36,14 +62,16 @@ def csv_stream(
     header: Sequence[str], rows: Iterable[Sequence], *, preamble: Sequence[str] = ()
 ) -> Iterator[str]:
     """CSV lines one by one: a UTF-8 BOM first (so Excel reads Vietnamese), comment lines about
-    the file ("# ..."), then the header and the rows."""
-    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    the file ("# ..."), then the header and the rows.
+
+    Every text field is quoted (QUOTE_NONNUMERIC; `csv_field` leaves only numbers as numbers)."""
+    writer = csv.writer(_Echo(), lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
     yield BOM
     for line in preamble:
-        yield writer.writerow([neutralise(f"# {line}")])
-    yield writer.writerow([neutralise(str(h)) for h in header])
+        yield writer.writerow([csv_field(f"# {line}")])
+    yield writer.writerow([csv_field(str(h)) for h in header])
     for row in rows:
-        yield writer.writerow([neutralise(value) for value in row])
+        yield writer.writerow([csv_field(value) for value in row])
 
 
 def _text_cell(sheet, value, font=None) -> WriteOnlyCell:

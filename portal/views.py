@@ -31,9 +31,15 @@ def healthz(request):
 
 
 def locked_out(request, original_response=None, credentials=None):
-    """What django-axes shows a locked-out login: a translated page, status 429."""
+    """What django-axes shows a locked-out login: a translated page, status 429. It says whether
+    the e-mail and address pair is locked, or the whole address (too many failures across
+    e-mails: `portal.security.AddressLimitedAxesHandler`)."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return render(request, "registration/locked_out.html", {"cooloff_minutes": minutes}, status=429)
+    context = {
+        "cooloff_minutes": minutes,
+        "address_locked": getattr(request, "axes_address_locked", False),
+    }
+    return render(request, "registration/locked_out.html", context, status=429)
 
 
 def _audit_events(request) -> AuditFilter:

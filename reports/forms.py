@@ -71,6 +71,9 @@ class ReportCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["organisation"]).queryset = organisations
         cast(forms.ModelChoiceField, self.fields["period"]).queryset = periods
+        if all(organisation.province_id for organisation in organisations):
+            # Provincial organisations file under their own province: nothing to choose.
+            del self.fields["province"]
 
 
 class ReportForm(forms.Form):
@@ -100,6 +103,14 @@ class ReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.report = report
         self.indicators = indicators
+        if report.organisation.province_id is not None:
+            # Shown, not taken: a provincial organisation's reports stay in its province.
+            province = self.fields["province"]
+            province.disabled = True
+            province.required = False
+            province.help_text = _(
+                "Reports of a provincial organisation are filed under its province."
+            )
         default = report.programme.default_pillar
         pillars = cast(forms.MultipleChoiceField, self.fields["pillars"])
         pillars.choices = [c for c in Pillar.choices if c[0] != default]
@@ -125,7 +136,7 @@ class ReportForm(forms.Form):
         initial = {
             "title": report.title,
             "narrative": report.narrative,
-            "province": report.province_id,
+            "province": report.organisation.province_id or report.province_id,
             "commune": report.commune,
             "pillars": [p for p in pillars if p != report.programme.default_pillar],
             "version": report.version,
@@ -166,7 +177,7 @@ class ReportForm(forms.Form):
             title=data["title"],
             narrative=data["narrative"],
             commune=data["commune"],
-            province_id=data["province"].pk,
+            province_id=None if self.fields["province"].disabled else data["province"].pk,
             pillars=list(data["pillars"]),
             figures=self.figure_inputs(),
         )

@@ -344,14 +344,30 @@ class Attachment(models.Model):
 
 
 class Notification(models.Model):
-    """An in-portal notice that something happened to a report the recipient cares about."""
+    """An in-portal notice that something happened to a report the recipient cares about.
+
+    It keeps what the report was when the notice was made (title, organisation, programme,
+    period, what happened): the page and the e-mail show that, never the report as it is now,
+    and only while the recipient may still see the report (`reports.selectors`).
+    """
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     event = models.ForeignKey(ReportEvent, on_delete=models.CASCADE, related_name="notifications")
+    event_kind = models.CharField(_("event"), max_length=12, choices=ReportEvent.Kind.choices)
+    report_title = models.CharField(_("report title"), max_length=200)
+    organisation_name = models.CharField(_("organisation"), max_length=200)
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="+", verbose_name=_("programme")
+    )
+    period = models.ForeignKey(
+        ReportingPeriod, on_delete=models.PROTECT, related_name="+", verbose_name=_("period")
+    )
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # When the e-mail went out, or was settled without one because the recipient could no
+    # longer see the report by then.
     emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -366,6 +382,20 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.recipient} {self.event}"
+
+    @classmethod
+    def about(cls, event: ReportEvent, *, recipient_id: int) -> "Notification":
+        """An unsaved notice of `event`, with what its report is at this moment."""
+        report = event.report
+        return cls(
+            recipient_id=recipient_id,
+            event=event,
+            event_kind=event.kind,
+            report_title=report.title,
+            organisation_name=report.organisation.name,
+            programme_id=report.programme_id,
+            period_id=report.period_id,
+        )
 
 
 class StaleSummary(models.Model):

@@ -1,4 +1,8 @@
-"""E-mails that go with in-portal notifications. Bilingual: Vietnamese first, then English."""
+"""E-mails that go with in-portal notifications. Bilingual: Vietnamese first, then English.
+
+An e-mail says what the notification keeps (the report as it was when the notice was made), and
+goes only to a recipient who may still see the report when it is sent: a late e-mail (the broker
+was down) must not tell a reviewer about a report withdrawn to draft in the meantime."""
 
 import datetime
 
@@ -9,38 +13,50 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from reports.models import Notification, ReportEvent
+from reports.selectors import report_visible_to
 
 LANGUAGES = ("vi", "en")
 
 
-def _render(event: ReportEvent, language: str, template: str) -> str:
+def _render(notification: Notification, language: str, template: str) -> str:
     with translation.override(language):
         return render_to_string(
             template,
-            {"event": event, "report": event.report, "base_url": settings.PORTAL_BASE_URL},
+            {
+                "notification": notification,
+                "event": notification.event,
+                "base_url": settings.PORTAL_BASE_URL,
+            },
         ).strip()
 
 
+def _message(notification: Notification) -> tuple[str, str, str, list[str]]:
+    # Subjects are one line; a title with a line break would break the header.
+    subject = " / ".join(
+        _render(notification, lang, "reports/email/event_subject.txt") for lang in LANGUAGES
+    ).replace("\n", " ")
+    body = "\n\n----------\n\n".join(
+        _render(notification, lang, "reports/email/event_body.txt") for lang in LANGUAGES
+    )
+    return subject, body, settings.DEFAULT_FROM_EMAIL, [notification.recipient.email]
+
+
 def event_emails_send(*, event_id: int) -> int:
-    """Send one e-mail per notification of the event that has not been e-mailed yet."""
-    event = ReportEvent.objects.select_related(
-        "report__organisation", "report__period", "report__programme", "actor"
-    ).get(pk=event_id)
+    """Send one e-mail per notification of the event that has not been e-mailed yet, to those
+    who may still see the report; the others are settled without one. Returns how many went."""
+    event = ReportEvent.objects.select_related("actor").get(pk=event_id)
     pending: QuerySet[Notification] | list[Notification] = Notification.objects.filter(
         event=event, emailed_at=None
-    ).select_related("recipient")
+    ).select_related("recipient", "programme", "period")
     pending = [n for n in pending if n.recipient.is_active and n.recipient.email]
     if not pending:
         return 0
-    # Subjects are one line; a title with a line break would break the header.
-    subject = " / ".join(
-        _render(event, lang, "reports/email/event_subject.txt") for lang in LANGUAGES
-    ).replace("\n", " ")
-    body = "\n\n----------\n\n".join(
-        _render(event, lang, "reports/email/event_body.txt") for lang in LANGUAGES
-    )
-    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [n.recipient.email]) for n in pending]
-    send_mass_mail(messages, fail_silently=False)
+    for notification in pending:
+        notification.event = event  # one event for all: its actor is loaded once
+    to_send = [n for n in pending if report_visible_to(user=n.recipient, report_id=event.report_id)]
+    messages = [_message(notification) for notification in to_send]
+    if messages:
+        send_mass_mail(messages, fail_silently=False)
     Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=timezone.now())
     return len(messages)
 

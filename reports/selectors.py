@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -141,11 +141,19 @@ def open_periods(*, today: datetime.date | None = None) -> QuerySet[ReportingPer
 
 
 def notifications_for(*, user: User) -> QuerySet[Notification]:
+    """The user's notifications, each with `report_visible`: whether they may still see its
+    report. The page shows a notice's snapshot only then, never the report as it is now."""
+    still_visible = reports_visible_to(user=user).filter(pk=OuterRef("event__report_id"))
     return (
         Notification.objects.filter(recipient=user)
-        .select_related("event__report__period", "event__report__organisation", "event__actor")
+        .select_related("event__actor", "period")
+        .annotate(report_visible=Exists(still_visible))
         .order_by("-created_at", "-pk")
     )
+
+
+def report_visible_to(*, user: User, report_id: int) -> bool:
+    return reports_visible_to(user=user).filter(pk=report_id).exists()
 
 
 def unread_notification_count(*, user: User) -> int:

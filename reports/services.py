@@ -8,6 +8,7 @@ from pathlib import PurePath
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -58,7 +59,8 @@ class DuplicateReportError(WorkflowError):
 
 @dataclass
 class ReportContent:
-    """What a reporter can edit. Status, organisation and reviewer are never part of it."""
+    """What a reporter can edit. Status, organisation and reviewer are never part of it; the
+    province only for a national organisation's report (see `_report_province_id`)."""
 
     title: str
     narrative: str = ""
@@ -71,7 +73,7 @@ class ReportContent:
 def _locked(report_id: int) -> ActivityReport:
     return (
         ActivityReport.objects.select_for_update(of=("self",))
-        .select_related("period", "programme")
+        .select_related("period", "programme", "organisation")
         .get(pk=report_id)
     )
 
@@ -153,7 +155,7 @@ def _notify(event: ReportEvent) -> None:
         return
     active = User.objects.filter(pk__in=recipients, is_active=True).values_list("pk", flat=True)
     Notification.objects.bulk_create(
-        [Notification(recipient_id=pk, event=event) for pk in active], ignore_conflicts=True
+        [Notification.about(event, recipient_id=pk) for pk in active], ignore_conflicts=True
     )
     enqueue_on_commit("reports.tasks.send_event_emails", event.pk)
 
@@ -171,6 +173,36 @@ def _approved_figures_changed(report: ActivityReport) -> None:
 
 
 # --- Reports -----------------------------------------------------------------------------------
+
+
+def _report_province_id(
+    organisation: Organisation, chosen_id: int | None, current_id: int | None = None
+) -> int:
+    """The province a report of `organisation` is filed under.
+
+    A provincial organisation's reports are filed under its own province, which decides who
+    reviews them and which summary they count in: another province is refused. Only a national
+    organisation (no province of its own) chooses; without a choice its report keeps `current_id`.
+    """
+    own_id = organisation.province_id
+    if own_id is not None:
+        if chosen_id is not None and chosen_id != own_id:
+            raise ValidationError(
+                {
+                    "province": _(
+                        "Reports of %(organisation)s are filed under its province, %(province)s. "
+                        "Only national organisations choose the province."
+                    )
+                    % {"organisation": organisation.name, "province": organisation.province}
+                }
+            )
+        return own_id
+    chosen_id = chosen_id or current_id
+    if chosen_id is None:
+        raise ValidationError(
+            {"province": _("Choose the province where the activities took place.")}
+        )
+    return chosen_id
 
 
 def report_create(
@@ -193,18 +225,14 @@ def report_create(
             % {"programme": programme.name, "kind": ReportingPeriod.Kind(wanted_kind).label.lower()}
         )
     _check_period_open(period)
-    province = province or organisation.province
-    if province is None:
-        raise ValidationError(
-            {"province": _("Choose the province where the activities took place.")}
-        )
+    province_id = _report_province_id(organisation, province.pk if province else None)
     try:
         with transaction.atomic():
             report = ActivityReport.objects.create(
                 organisation=organisation,
                 programme=programme,
                 period=period,
-                province=province,
+                province_id=province_id,
                 title=title or f"{programme.name} · {period.label}",
                 created_by=actor,
             )
@@ -253,14 +281,19 @@ def report_update(
     if not report.is_editable:
         raise WorkflowError(_("Only a draft or a returned report can be changed."))
     errors = _validate_content(report, content)
+    try:
+        province_id = _report_province_id(
+            report.organisation, content.province_id, report.province_id
+        )
+    except ValidationError as error:
+        errors.update(error.message_dict)
     if errors:
         raise ValidationError(errors)
 
     report.title = content.title.strip()
     report.narrative = content.narrative.strip()
     report.commune = content.commune.strip()
-    if content.province_id:
-        report.province_id = content.province_id
+    report.province_id = province_id
     report.version += 1
     report.updated_at = timezone.now()
     report.save(
@@ -449,19 +482,21 @@ def attachment_add(*, actor: User, report_id: int, upload: UploadedFile) -> Atta
     access.ensure_can_edit(actor, report)
     if not report.is_editable:
         raise WorkflowError(_("Evidence can be added only to a draft or a returned report."))
-    kind = check_upload(upload)
+    checked = check_upload(upload)  # the bytes to keep: images are encoded again
     token = secrets.token_hex(16)
     # An uploaded file has a name and a size (the stubs allow None for any File).
     attachment = Attachment(
         report=report,
         token=token,
         original_name=PurePath(cast(str, upload.name)).name[:200],
-        extension=kind.extension,
-        content_type=kind.mime,
-        size=cast(int, upload.size),
+        extension=checked.kind.extension,
+        content_type=checked.kind.mime,
+        size=len(checked.content),
         uploaded_by=actor,
     )
-    attachment.file.save(f"{token}{kind.extension}", upload, save=False)
+    attachment.file.save(
+        f"{token}{checked.kind.extension}", ContentFile(checked.content), save=False
+    )
     attachment.save()
     return attachment
 

@@ -1,4 +1,4 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
@@ -26,6 +27,10 @@ from reports.forms import (
     ReportForm,
 )
 from reports.models import ActivityReport, ReportingPeriod
+from reports.uploads import kind_for_extension
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def add_errors(form, error: ValidationError) -> None:
@@ -114,7 +119,7 @@ class ReportCreateView(FormView):
                 organisation=data["organisation"],
                 programme=data["programme"],
                 period=data["period"],
-                province=data["province"],
+                province=data.get("province"),
             )
         except services.DuplicateReportError as error:
             if error.existing is not None:
@@ -214,12 +219,14 @@ class ReportDetailView(TemplateView):
 class ReportActionView(View):
     """POST-only transitions: load the report the user may see, call one service, go back.
 
-    Subclasses define `act(report, data)`, which makes that one service call.
+    Subclasses define `act(report, data)`, which makes that one service call, and a lazy
+    `success_message`: a class attribute is made at import, so only a lazy string is translated
+    into the language of each request.
     """
 
     request: AuthenticatedHttpRequest
     form_class: type[forms.Form] | None = None
-    success_message = ""
+    success_message: "StrOrPromise" = ""
 
     def post(self, request, pk):
         report = selectors.report_for(user=request.user, pk=pk)
@@ -250,14 +257,14 @@ class ReportActionView(View):
 
 
 class SubmitView(ReportActionView):
-    success_message = _("The report was submitted for review.")
+    success_message = gettext_lazy("The report was submitted for review.")
 
     def act(self, report, data):
         services.report_submit(actor=self.request.user, report_id=report.pk)
 
 
 class WithdrawView(ReportActionView):
-    success_message = _("The report is a draft again.")
+    success_message = gettext_lazy("The report is a draft again.")
 
     def act(self, report, data):
         services.report_withdraw(actor=self.request.user, report_id=report.pk)
@@ -265,7 +272,7 @@ class WithdrawView(ReportActionView):
 
 class ApproveView(ReportActionView):
     form_class = DecisionForm
-    success_message = _("The report was approved.")
+    success_message = gettext_lazy("The report was approved.")
 
     def act(self, report, data):
         services.report_approve(
@@ -278,7 +285,7 @@ class ApproveView(ReportActionView):
 
 class ReturnView(ReportActionView):
     form_class = DecisionForm
-    success_message = _("The report was returned to its organisation for correction.")
+    success_message = gettext_lazy("The report was returned to its organisation for correction.")
 
     def act(self, report, data):
         services.report_return(
@@ -291,7 +298,7 @@ class ReturnView(ReportActionView):
 
 class ReopenView(ReportActionView):
     form_class = ReopenForm
-    success_message = _("The report was reopened and returned to its organisation.")
+    success_message = gettext_lazy("The report was reopened and returned to its organisation.")
 
     def act(self, report, data):
         services.report_reopen(
@@ -303,7 +310,7 @@ class ReopenView(ReportActionView):
 
 
 class AttachmentAddView(ReportActionView):
-    success_message = _("The file was attached.")
+    success_message = gettext_lazy("The file was attached.")
 
     def post(self, request, pk):
         self.files = request.FILES
@@ -323,7 +330,7 @@ class AttachmentAddView(ReportActionView):
 
 
 class AttachmentDeleteView(ReportActionView):
-    success_message = _("The file was removed.")
+    success_message = gettext_lazy("The file was removed.")
 
     def act(self, report, data):
         attachment = get_object_or_404(report.attachments, pk=self.kwargs["attachment_pk"])
@@ -337,18 +344,25 @@ class AttachmentDeleteView(ReportActionView):
 
 
 def attachment_download(request, pk, attachment_pk):
+    """The file, always as a download under a name the portal makes, typed by the kind its
+    content was found to be when it was checked (never by the uploader's name or a stored
+    string): a browser never renders evidence as a page of the portal."""
     report = selectors.report_for(user=request.user, pk=pk)
     attachment = get_object_or_404(report.attachments, pk=attachment_pk)
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404(_("The file is missing from storage.")) from None
-    return FileResponse(
+    kind = kind_for_extension(attachment.extension)
+    extension, mime = (kind.extension, kind.mime) if kind else (".bin", "application/octet-stream")
+    response = FileResponse(
         handle,
         as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
+        filename=f"napwps-evidence-{report.pk}-{attachment.pk}{extension}",
+        content_type=mime,
     )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 class PeriodListView(ListView):

@@ -122,3 +122,12 @@ def test_production_static_files_collect_cleanly(tmp_path):
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "static" / "staticfiles.json").exists()
+
+
+def test_a_per_address_login_limit_below_the_per_account_one_stops_start_up():
+    result = run_python(
+        "import django; django.setup()", AXES_FAILURE_LIMIT="5", LOGIN_ADDRESS_FAILURE_LIMIT="3"
+    )
+
+    assert result.returncode != 0
+    assert "LOGIN_ADDRESS_FAILURE_LIMIT" in result.stderr

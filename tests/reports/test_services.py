@@ -291,3 +291,107 @@ def test_updating_replaces_figures_and_keeps_the_default_pillar():
 
     assert set(report.pillar_tags.values_list("pillar", flat=True)) == {"prevention"}
     assert Figure.objects.filter(report=report, dimension="total").count() == 3
+
+
+# --- The province of a report follows its organisation ----------------------------------------
+
+
+def national_organisation():
+    return factories.OrganisationFactory(kind="vwu_central", province=None)
+
+
+def test_a_provincial_organisation_cannot_open_a_report_in_another_province():
+    organisation = factories.OrganisationFactory(province=factories.province("01"))
+    author = factories.reporter(organisation=organisation)
+
+    with pytest.raises(ValidationError) as raised:
+        services.report_create(
+            actor=author,
+            organisation=organisation,
+            programme=factories.programme(),
+            period=factories.period("2026-Q2"),
+            province=factories.province("79"),
+        )
+
+    assert "province" in raised.value.message_dict
+    assert not ActivityReport.objects.exists()
+
+
+def test_naming_the_organisations_own_province_is_accepted():
+    organisation = factories.OrganisationFactory(province=factories.province("01"))
+
+    report = services.report_create(
+        actor=factories.reporter(organisation=organisation),
+        organisation=organisation,
+        programme=factories.programme(),
+        period=factories.period("2026-Q2"),
+        province=factories.province("01"),
+    )
+
+    assert report.province == organisation.province
+
+
+def test_a_national_organisation_chooses_the_province_and_must_choose_one():
+    organisation = national_organisation()
+    author = factories.reporter(organisation=organisation)
+    arguments = {
+        "actor": author,
+        "organisation": organisation,
+        "programme": factories.programme(),
+        "period": factories.period("2026-Q2"),
+    }
+    with pytest.raises(ValidationError) as raised:
+        services.report_create(**arguments)
+    assert "province" in raised.value.message_dict
+
+    report = services.report_create(**arguments, province=factories.province("79"))
+
+    assert report.province == factories.province("79")
+
+
+def test_editing_cannot_move_a_provincial_organisations_report_to_another_province():
+    report = factories.draft_report()
+    before = ActivityReport.objects.values().get(pk=report.pk)
+
+    with pytest.raises(ValidationError) as raised:
+        services.report_update(
+            actor=report.created_by,
+            report_id=report.pk,
+            content=content(report, title="Moved", province_id=factories.province("79").pk),
+        )
+
+    assert "province" in raised.value.message_dict
+    assert ActivityReport.objects.values().get(pk=report.pk) == before
+    assert not report.events.filter(kind=ReportEvent.Kind.EDITED).exists()
+
+
+def test_editing_without_a_province_keeps_the_organisations_one():
+    report = factories.draft_report()
+
+    services.report_update(
+        actor=report.created_by, report_id=report.pk, content=content(report, province_id=None)
+    )
+
+    report.refresh_from_db()
+    assert report.province == report.organisation.province
+
+
+def test_a_national_organisations_report_may_move_between_provinces_while_editable():
+    organisation = national_organisation()
+    author = factories.reporter(organisation=organisation)
+    report = services.report_create(
+        actor=author,
+        organisation=organisation,
+        programme=factories.programme(),
+        period=factories.period("2026-Q2"),
+        province=factories.province("01"),
+    )
+
+    services.report_update(
+        actor=author,
+        report_id=report.pk,
+        content=content(report, province_id=factories.province("79").pk),
+    )
+
+    report.refresh_from_db()
+    assert report.province == factories.province("79")

@@ -11,6 +11,7 @@ from reports.figures import MAX_FIGURE, FigureInput
 from reports.forms import parse_whole_number
 from reports.models import ActivityReport
 from tests import factories
+from tests.files import small_pdf, small_png
 
 pytestmark = pytest.mark.django_db
 
@@ -204,8 +205,8 @@ def test_the_form_reports_sums_from_the_service_next_to_the_field(client, report
     assert ActivityReport.objects.get(pk=report.pk).status == "draft"
 
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = small_pdf()
+PNG = small_png()
 
 
 @pytest.mark.parametrize(("name", "data"), [("evidence.pdf", PDF), ("photo.png", PNG)])

@@ -7,9 +7,10 @@ from django.urls import reverse
 from reports import services
 from reports.models import ActivityReport
 from tests import factories
+from tests.files import small_pdf
 
 pytestmark = pytest.mark.django_db
-PDF = b"%PDF-1.4\n%%EOF\n"
+PDF = small_pdf()
 
 
 @pytest.fixture
@@ -335,3 +336,209 @@ def test_pages_run_a_constant_number_of_queries(client, world, name, django_asse
     assert many == few
     with django_assert_max_num_queries(20):
         client.get(url)
+
+
+# --- Hostile values in the create and edit POSTs: refused with an error, or ignored ------------
+
+
+def _other_organisation(world):
+    return world["other_reporter"].membership_list[0].organisation.pk
+
+
+def _inactive_programme(world):
+    from indicators.models import Programme
+
+    programme = Programme.objects.exclude(code="trusted-address").order_by("code").first()
+    programme.is_active = False
+    programme.save(update_fields=["is_active"])
+    return programme.pk
+
+
+def _locked_period(world):
+    period = factories.period("2026-Q1")
+    services.period_set_locked(actor=world["admin"], period_id=period.pk, locked=True)
+    return period.pk
+
+
+CREATE_HOSTILE = [
+    ("organisation", _other_organisation, "refused"),
+    ("organisation", lambda world: 999999, "refused"),
+    ("programme", _inactive_programme, "refused"),
+    ("programme", lambda world: "x", "refused"),
+    ("period", _locked_period, "refused"),
+    ("period", lambda world: factories.period("2030-Q4").pk, "refused"),  # not started
+    ("period", lambda world: factories.period("2026-05").pk, "refused"),  # a month: wrong kind
+    ("province", lambda world: factories.province("79").pk, "ignored"),
+    ("status", lambda world: "approved", "ignored"),
+    ("version", lambda world: 99, "ignored"),
+    ("created_by", lambda world: world["admin"].pk, "ignored"),
+    ("submitted_by", lambda world: world["admin"].pk, "ignored"),
+    ("reviewed_by", lambda world: world["admin"].pk, "ignored"),
+    ("id", lambda world: 424242, "ignored"),
+]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "outcome"),
+    CREATE_HOSTILE,
+    ids=[f"{field}-{outcome}-{n}" for n, (field, _v, outcome) in enumerate(CREATE_HOSTILE)],
+)
+def test_a_hostile_value_in_the_create_post_is_refused_or_ignored(
+    client, world, field, value, outcome
+):
+    client.force_login(world["own_reporter"])
+    data = {
+        "organisation": world["organisation"].pk,
+        "programme": factories.programme().pk,
+        "period": factories.period("2026-Q2").pk,
+    }
+    data[field] = value(world)
+
+    response = client.post(reverse("reports:create"), data)
+
+    if outcome == "refused":
+        assert response.status_code == 200
+        assert response.context["form"].errors
+        assert not ActivityReport.objects.exists()
+        return
+    assert response.status_code == 302
+    report = ActivityReport.objects.get()
+    assert report.pk != 424242
+    assert report.organisation == world["organisation"]
+    assert report.province == world["organisation"].province
+    assert (report.status, report.version) == ("draft", 1)
+    assert report.created_by == world["own_reporter"]
+    assert report.submitted_by is None and report.reviewed_by is None
+
+
+def test_the_create_page_has_no_province_for_a_reporter_of_provincial_organisations_only(
+    client, world
+):
+    client.force_login(world["own_reporter"])
+
+    form = client.get(reverse("reports:create")).context["form"]
+
+    assert "province" not in form.fields
+
+
+def test_a_reporter_of_a_national_and_a_provincial_body_chooses_a_province_only_for_the_first(
+    client, world
+):
+    national = factories.OrganisationFactory(kind="vwu_central", province=None)
+    factories.MembershipFactory(user=world["own_reporter"], organisation=national)
+    client.force_login(world["own_reporter"])
+    elsewhere = factories.province("79")
+    data = {"programme": factories.programme().pk, "period": factories.period("2026-Q2").pk}
+
+    refused = client.post(
+        reverse("reports:create"),
+        {**data, "organisation": world["organisation"].pk, "province": elsewhere.pk},
+    )
+    accepted = client.post(
+        reverse("reports:create"), {**data, "organisation": national.pk, "province": elsewhere.pk}
+    )
+
+    assert "province" in refused.context["form"].errors
+    assert accepted.status_code == 302
+    assert ActivityReport.objects.get().organisation == national
+    assert ActivityReport.objects.get().province == elsewhere
+
+
+EDIT_HOSTILE = [
+    ("province", lambda world, report: factories.province("79").pk, "ignored"),
+    ("organisation", lambda world, report: _other_organisation(world), "ignored"),
+    ("programme", lambda world, report: _inactive_programme(world), "ignored"),
+    ("period", lambda world, report: factories.period("2026-Q1").pk, "ignored"),
+    ("status", lambda world, report: "approved", "ignored"),
+    ("created_by", lambda world, report: world["admin"].pk, "ignored"),
+    ("submitted_by", lambda world, report: world["admin"].pk, "ignored"),
+    ("reviewed_by", lambda world, report: world["admin"].pk, "ignored"),
+    ("reviewed_at", lambda world, report: "2026-01-01 00:00", "ignored"),
+    ("version", lambda world, report: report.version + 5, "refused"),
+    ("version", lambda world, report: "", "refused"),
+    ("pillars", lambda world, report: "not-a-pillar", "refused"),
+    ("TA-01__total", lambda world, report: "-5", "refused"),
+]
+OWNERSHIP = [
+    "organisation_id",
+    "programme_id",
+    "period_id",
+    "province_id",
+    "status",
+    "created_by_id",
+    "submitted_by_id",
+    "reviewed_by_id",
+    "reviewed_at",
+]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "outcome"),
+    EDIT_HOSTILE,
+    ids=[f"{field}-{outcome}-{n}" for n, (field, _v, outcome) in enumerate(EDIT_HOSTILE)],
+)
+def test_a_hostile_value_in_the_edit_post_is_refused_or_ignored(
+    client, world, field, value, outcome
+):
+    report = make(world, "draft")
+    before = ActivityReport.objects.values().get(pk=report.pk)
+    client.force_login(world["own_reporter"])
+    data = {
+        "title": "Tiêu đề mới",
+        "province": report.province_id,
+        "version": report.version,
+        "save": "1",
+    }
+    data[field] = value(world, report)
+
+    response = client.post(reverse("reports:edit", args=[report.pk]), data)
+
+    after = ActivityReport.objects.values().get(pk=report.pk)
+    assert {k: after[k] for k in OWNERSHIP} == {k: before[k] for k in OWNERSHIP}
+    if outcome == "refused":
+        assert response.status_code == 200
+        form = response.context["form"]
+        assert form.errors
+        assert after == before
+    else:
+        assert response.status_code == 302
+        assert after["title"] == "Tiêu đề mới"
+        assert after["version"] == before["version"] + 1
+
+
+def test_the_edit_page_shows_a_provincial_organisations_province_but_does_not_take_it(
+    client, world
+):
+    report = make(world, "draft")
+    client.force_login(world["own_reporter"])
+
+    form = client.get(reverse("reports:edit", args=[report.pk])).context["form"]
+
+    assert form.fields["province"].disabled
+
+
+def test_a_national_organisation_moves_its_draft_to_another_province_on_the_edit_page(client):
+    national = factories.OrganisationFactory(kind="vwu_central", province=None)
+    author = factories.reporter(organisation=national)
+    report = services.report_create(
+        actor=author,
+        organisation=national,
+        programme=factories.programme(),
+        period=factories.period("2026-Q2"),
+        province=factories.province("01"),
+    )
+    client.force_login(author)
+
+    response = client.post(
+        reverse("reports:edit", args=[report.pk]),
+        {
+            "title": report.title,
+            "province": factories.province("79").pk,
+            "version": report.version,
+            "save": "1",
+        },
+    )
+
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.province == factories.province("79")

@@ -1,5 +1,7 @@
 """Each audited action writes exactly one audit row, and never a report's text."""
 
+import csv
+import io
 import logging
 
 import pytest
@@ -10,6 +12,7 @@ from portal.models import AuditEvent, Membership
 from reports import services
 from summaries import aggregation
 from tests import factories
+from tests.csv_reading import HOSTILE_TEXTS, formula_cells
 from tests.security.conftest import post_login
 
 pytestmark = pytest.mark.django_db
@@ -176,3 +179,16 @@ def test_only_admins_see_the_audit_log(client, role):
     client.force_login(factories.reporter() if role == "reporter" else factories.reviewer())
     assert client.get(reverse("audit_log")).status_code == 403
     assert client.get(reverse("audit_log_download")).status_code == 403
+
+
+def test_a_user_name_written_as_a_formula_stays_text_in_the_audit_csv(client, clock):
+    for hostile in HOSTILE_TEXTS:  # anonymous attempts: anyone can put these in the log
+        post_login(Client(), hostile, "wrong-password")
+    client.force_login(factories.admin_user())
+
+    response = client.get(reverse("audit_log_download"), {"action": "login_failed"})
+
+    text = b"".join(response.streaming_content).decode()
+    assert formula_cells(text) == []
+    logged = {row[3] for row in csv.reader(io.StringIO(text.lstrip("\ufeff")))}
+    assert ";'=1+1;" in logged  # there, and marked as text

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from portal.models import AuditEvent
@@ -76,3 +77,83 @@ def test_the_e_mail_is_matched_whatever_its_case(client, clock):
     user = factories.reporter()
     fail(client, user.email.upper(), 5)
     assert post_login(client, f"  {user.email} ").status_code == 429
+
+
+# --- One address trying many accounts (password spraying) ------------------------------------
+
+SPRAYER = "203.0.113.50"
+
+
+def test_twenty_failures_from_one_address_across_e_mails_lock_that_address(client, clock):
+    victim = factories.reporter()
+    for n in range(settings.LOGIN_ADDRESS_FAILURE_LIMIT):  # one try each: no pair is near 5
+        email = victim.email if n == 0 else f"guess{n}@example.org"
+        post_login(client, email, "Password2026!", REMOTE_ADDR=SPRAYER)
+
+    response = post_login(client, victim.email, REMOTE_ADDR=SPRAYER)  # even the right password
+
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+    assert AuditEvent.objects.filter(action="locked_out", ip_address=SPRAYER).exists()
+
+
+def test_one_failure_short_of_the_address_limit_locks_nothing(client, clock):
+    user = factories.reporter()
+    for n in range(settings.LOGIN_ADDRESS_FAILURE_LIMIT - 1):
+        post_login(client, f"guess{n}@example.org", "Password2026!", REMOTE_ADDR=SPRAYER)
+
+    assert post_login(client, user.email, REMOTE_ADDR=SPRAYER).status_code == 302
+
+
+def test_the_locked_address_page_says_so_in_the_chosen_language(client, clock):
+    for n in range(settings.LOGIN_ADDRESS_FAILURE_LIMIT):
+        post_login(client, f"guess{n}@example.org", "Password2026!", REMOTE_ADDR=SPRAYER)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    response = post_login(client, "anyone@example.org", REMOTE_ADDR=SPRAYER)
+
+    assert response.status_code == 429
+    assert "from your network address" in response.content.decode()
+    assert "Too many failed attempts" in response.content.decode()
+
+
+def test_a_good_login_from_another_address_is_not_blocked(client, clock):
+    user = factories.reporter()
+    for n in range(settings.LOGIN_ADDRESS_FAILURE_LIMIT):
+        post_login(client, f"guess{n}@example.org", "Password2026!", REMOTE_ADDR=SPRAYER)
+    assert post_login(client, user.email, REMOTE_ADDR=SPRAYER).status_code == 429
+
+    assert post_login(client, user.email, REMOTE_ADDR="198.51.100.9").status_code == 302
+
+
+def test_the_address_lock_ends_after_the_cool_off(client, clock):
+    user = factories.reporter()
+    for n in range(settings.LOGIN_ADDRESS_FAILURE_LIMIT):
+        post_login(client, f"guess{n}@example.org", "Password2026!", REMOTE_ADDR=SPRAYER)
+    clock.shift(datetime.timedelta(minutes=16))
+
+    assert post_login(client, user.email, REMOTE_ADDR=SPRAYER).status_code == 302
+
+
+def test_logging_in_to_ones_own_account_does_not_clear_the_address_count(client, clock):
+    """An attacker with an account of their own cannot reset the address's count by using it."""
+    own = factories.reporter()
+    for n in range(settings.LOGIN_ADDRESS_FAILURE_LIMIT - 1):
+        post_login(client, f"guess{n}@example.org", "Password2026!", REMOTE_ADDR=SPRAYER)
+    assert post_login(client, own.email, REMOTE_ADDR=SPRAYER).status_code == 302
+    client.post(reverse("logout"))
+
+    post_login(client, "guess-last@example.org", "Password2026!", REMOTE_ADDR=SPRAYER)
+
+    assert post_login(client, own.email, REMOTE_ADDR=SPRAYER).status_code == 429
+
+
+def test_one_e_mail_from_many_addresses_is_still_locked_after_five_at_each(client, clock):
+    """The per-account limit (5 per e-mail and address) still applies under the higher
+    per-address one, at every address an attacker uses."""
+    user = factories.reporter()
+    for n in range(4):
+        address = f"198.51.100.{n + 1}"
+        fail(client, user.email, settings.AXES_FAILURE_LIMIT, REMOTE_ADDR=address)
+
+        assert post_login(client, user.email, REMOTE_ADDR=address).status_code == 429

@@ -24,11 +24,12 @@ from reports.models import (
 from summaries.models import AggregationRun, ProvincialSummary
 from tests import factories
 from tests.conftest import VerifiedClient
+from tests.files import small_pdf
 from tests.portal.test_login_required import named_patterns
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = small_pdf()
 
 
 @pytest.fixture

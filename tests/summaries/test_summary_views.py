@@ -15,6 +15,7 @@ from summaries import aggregation
 from summaries.files import header
 from summaries.models import AggregationRun, ProvincialSummary, SummaryDownload
 from tests import factories
+from tests.csv_reading import formula_cells
 
 pytestmark = pytest.mark.django_db
 
@@ -184,7 +185,10 @@ def test_an_admin_sees_working_figures_with_the_national_row(client, summaries):
 
 
 def read_csv(response) -> list[list[str]]:
-    body = b"".join(response.streaming_content).decode("utf-8")
+    return read_csv_text(b"".join(response.streaming_content).decode("utf-8"))
+
+
+def read_csv_text(body: str) -> list[list[str]]:
     assert body.startswith("\ufeff")
     lines = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
     return [line for line in lines if not line[0].startswith("# ")]
@@ -280,3 +284,19 @@ def test_charts_leave_a_gap_for_a_hidden_count(client, summaries):
     table = table_of(page(client, view="published"), summaries["indicator"].code)
     by_code = {row.code: row.label for row in table.rows}
     assert dict(table.chart_by_province)[by_code[HCMC]] is None
+
+
+def test_catalogue_text_written_as_a_formula_stays_text_in_the_summaries_csv(client, summaries):
+    indicator = summaries["indicator"]
+    indicator.name_vi = ";=1+1;"
+    indicator.name_en = "a,@SUM(A1:A9)"
+    indicator.save(update_fields=["name_vi", "name_en"])
+    client.force_login(users()["admin"])
+
+    for language in ["vi", "en"]:
+        client.cookies["portal_language"] = language
+        response = client.get(reverse("summaries:download_csv"))
+
+        text = b"".join(response.streaming_content).decode()
+        assert formula_cells(text) == []
+        assert {";'=1+1;", "a,'@SUM(A1:A9)"} & {row[2] for row in read_csv_text(text)}
