@@ -2,14 +2,15 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from indicators.models import Indicator
-from portal.models import Membership, Province, User
+from portal.models import Membership, Organisation, Province, User
 from reports.models import ReportingPeriod
 from reports.periods import period_dates
 from summaries.models import ProvincialSummary
 
+MEMO = "_summary_province_ids"
 WORKING = "working"
 PUBLISHED = "published"
 
@@ -37,19 +38,29 @@ class SummaryFilters:
 
 
 def province_ids_in_scope(*, user: User) -> set[int] | None:
-    """Provinces whose summaries the user may see; None means all of them (admins)."""
+    """Provinces whose summaries the user may see; None means all of them (admins).
+
+    From memberships alone (their organisations' provinces and their review scope), never by
+    joining reports, and worked out once per user object, so once per request."""
+    memo = vars(user)  # the user object lives as long as the request
+    if MEMO in memo:
+        remembered: set[int] | None = memo[MEMO]
+        return remembered
+    ids: set[int] | None
     if user.is_portal_admin:
-        return None
-    organisations = user.organisation_ids(Membership.Role.REPORTER)
-    provinces, reviewed_organisations = user.review_scope()
-    organisations |= reviewed_organisations
-    ids = set(provinces)
-    if organisations:
-        ids |= set(
-            Province.objects.filter(
-                Q(organisations__in=organisations) | Q(reports__organisation__in=organisations)
-            ).values_list("pk", flat=True)
-        )
+        ids = None
+    else:
+        organisations = user.organisation_ids(Membership.Role.REPORTER)
+        provinces, reviewed_organisations = user.review_scope()
+        organisations |= reviewed_organisations
+        ids = set(provinces)
+        if organisations:
+            ids |= set(
+                Organisation.objects.filter(
+                    pk__in=organisations, province__isnull=False
+                ).values_list("province_id", flat=True)
+            )
+    memo[MEMO] = ids
     return ids
 
 

@@ -5,6 +5,8 @@ import io
 
 import openpyxl
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
@@ -300,3 +302,19 @@ def test_catalogue_text_written_as_a_formula_stays_text_in_the_summaries_csv(cli
         text = b"".join(response.streaming_content).decode()
         assert formula_cells(text) == []
         assert {";'=1+1;", "a,'@SUM(A1:A9)"} & {row[2] for row in read_csv_text(text)}
+
+
+def test_a_readers_scope_comes_from_memberships_once_per_request(
+    client, summaries, django_assert_num_queries
+):
+    from summaries.scope import province_ids_in_scope
+
+    reviewer = users()["reviewer"]
+    reviewer = type(reviewer).objects.get(pk=reviewer.pk)
+    with CaptureQueriesContext(connection) as first:
+        scope = province_ids_in_scope(user=reviewer)
+    with django_assert_num_queries(0):
+        assert province_ids_in_scope(user=reviewer) == scope
+
+    assert scope == {factories.province(HANOI).pk}
+    assert not any("reports_activityreport" in q["sql"] for q in first.captured_queries)
