@@ -2,13 +2,8 @@
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
-
 from indicators.models import Indicator
 from portal.models import Membership, Organisation, Province, User
-from reports.models import ReportingPeriod
-from reports.periods import period_dates
-from summaries.models import ProvincialSummary
 
 MEMO = "_summary_province_ids"
 WORKING = "working"
@@ -79,30 +74,3 @@ def working_province_ids(*, user: User) -> set[int] | None:
 
 def may_see_working(user: User) -> bool:
     return working_province_ids(user=user) != set()
-
-
-def periods_for(filters: SummaryFilters) -> QuerySet[ReportingPeriod]:
-    """Quarters and months that fall in the chosen year or quarter (all started ones otherwise)."""
-    periods = ReportingPeriod.objects.all()
-    if filters.year:
-        periods = periods.filter(year=filters.year)
-        if filters.quarter:
-            start, end = period_dates("quarter", filters.year, filters.quarter)
-            periods = periods.filter(start_date__gte=start, end_date__lte=end)
-    return periods
-
-
-def summary_queryset(*, user: User, filters: SummaryFilters) -> QuerySet[ProvincialSummary]:
-    rows = ProvincialSummary.objects.filter(period__in=periods_for(filters))
-    scope = province_ids_in_scope(user=user)
-    if scope is not None:
-        rows = rows.filter(province_id__in=scope)
-    if filters.province:
-        rows = rows.filter(province=filters.province)
-    if filters.pillar:
-        rows = rows.filter(indicator__pillar=filters.pillar)
-    if filters.programme_id:
-        rows = rows.filter(indicator__programmes=filters.programme_id)
-    if filters.indicator:
-        rows = rows.filter(indicator=filters.indicator)
-    return rows

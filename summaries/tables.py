@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from indicators.models import Indicator, Target
 from indicators.ratios import percent
 from portal.models import Province
-from reports.disaggregation import TOTAL
+from reports.disaggregation import TOTAL, categories
 from summaries.cube import NATIONAL, CellKey, CubeCell, PartKey, breakdown
 from summaries.disclosure import SECONDARY
 
@@ -163,10 +163,7 @@ def indicator_tables(
         tables.append(
             IndicatorTable(
                 indicator=indicator,
-                columns=[
-                    (dimension, category, label)
-                    for dimension, category, label in _labelled(indicator)
-                ],
+                columns=_labelled(indicator),
                 rows=rows,
                 national=national_row,
                 chart_by_province=[
@@ -179,8 +176,6 @@ def indicator_tables(
 
 
 def _labelled(indicator: Indicator) -> list[tuple[str, str, str]]:
-    from reports.disaggregation import categories
-
     return [
         (dimension, category, str(label))
         for dimension in indicator.disaggregations
