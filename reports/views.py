@@ -1,3 +1,5 @@
+from abc import ABCMeta, abstractmethod
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -43,16 +45,17 @@ def add_errors(form, error: ValidationError) -> None:
 
 
 class FilteredListView(ListView):
+    """A list of reports read through `selector` (scoped to the user), then filtered."""
+
     request: AuthenticatedHttpRequest
     paginate_by = 25
     filterset_class = ReportFilter
-
-    def base_queryset(self) -> QuerySet[ActivityReport]:
-        raise NotImplementedError
+    selector: Callable[..., QuerySet[ActivityReport]]
 
     def get_queryset(self):
+        reports = type(self).selector(user=self.request.user)
         self.filterset = self.filterset_class(
-            self.request.GET or None, queryset=self.base_queryset(), request=self.request
+            self.request.GET or None, queryset=reports, request=self.request
         )
         return self.filterset.qs
 
@@ -69,16 +72,14 @@ class ReportListView(FilteredListView):
     template_name = "reports/report_list.html"
     context_object_name = "reports"
 
-    def base_queryset(self):
-        return selectors.report_list_for(user=self.request.user)
+    selector = selectors.report_list_for
 
 
 class ReviewQueueView(FilteredListView):
     template_name = "reports/review_queue.html"
     context_object_name = "reports"
 
-    def base_queryset(self):
-        return selectors.review_queue_for(user=self.request.user)
+    selector = selectors.review_queue_for
 
 
 class ReturnedListView(ListView):
@@ -216,7 +217,7 @@ class ReportDetailView(TemplateView):
         return context
 
 
-class ReportActionView(View):
+class ReportActionView(View, metaclass=ABCMeta):
     """POST-only transitions: load the report the user may see, call one service, go back.
 
     Subclasses define `act(report, data)`, which makes that one service call, and a lazy
@@ -249,8 +250,9 @@ class ReportActionView(View):
             messages.success(request, self.success_message)
         return redirect(self.redirect_to(report))
 
+    @abstractmethod
     def act(self, report: ActivityReport, data: dict[str, Any]) -> None:
-        raise NotImplementedError
+        """Make the one service call of this transition."""
 
     def redirect_to(self, report):
         return report.get_absolute_url()
