@@ -317,7 +317,12 @@ AXES_CLIENT_IP_CALLABLE = "portal.security.client_ip"
 
 # Two-factor: TOTP (with backup codes) required for reviewers and admins, optional for reporters.
 OTP_TOTP_ISSUER = "NAP-WPS"
+# After the n-th wrong code in a row, a device refuses every code (the right one too) for
+# factor * 2^(n-1) seconds: 1, 2, 4, ... 512 s after the tenth. Backup codes alike.
 OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# The Django admin never shows a device's secret (TOTP key, its QR code, backup codes).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Content-Security-Policy: everything from the portal itself, no inline script, no other origin.
 CONTENT_SECURITY_POLICY = {

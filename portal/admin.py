@@ -1,11 +1,35 @@
+"""The people and places in the Django admin, and what only a superuser may do there.
+
+The site itself opens only to national administrators (`portal.admin_site`). A national
+administrator who is not a superuser works within the model permissions a superuser gave them,
+and never sees or changes a superuser's account, never grants superuser status, groups or
+permissions (which would let them give themselves more), and never adds or edits a two-factor
+device (whose key would let them pass as its owner); they may view and delete devices, as
+`reset_two_factor` does. Device secrets (TOTP keys and their QR codes, backup codes) are shown
+to nobody once the device exists (`OTP_ADMIN_HIDE_SENSITIVE_DATA`).
+"""
+
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal import services
 from portal.models import LegacyProvince, Membership, Organisation, Province, User
+
+# Fields of an account that give power over the portal itself: superusers only.
+SUPERUSER_ONLY_FIELDS = ("is_superuser", "groups", "user_permissions")
+
+
+def _is_superuser(request) -> bool:
+    return bool(getattr(request.user, "is_superuser", False))
 
 
 class MembershipInline(admin.StackedInline):
@@ -54,6 +78,16 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
+
+    def get_queryset(self, request):
+        """A superuser's account is out of reach (list, change, password, delete, history)
+        for anyone who is not a superuser."""
+        users = super().get_queryset(request)
+        return users if _is_superuser(request) else users.filter(is_superuser=False)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if _is_superuser(request) else [*fields, *SUPERUSER_ONLY_FIELDS]
 
     def save_model(self, request, obj, form, change):
         """Django's save; a deactivation then goes through the service, which ends the user's
@@ -122,3 +156,46 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "organisation"]
     filter_horizontal = ["scope_provinces", "scope_organisations"]
     ordering = ["user__email"]
+
+
+# Groups hold permissions: whoever edits one may give its members (themself) anything.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    def has_module_permission(self, request):
+        return _is_superuser(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _is_superuser(request)
+
+    def has_add_permission(self, request):
+        return _is_superuser(request)
+
+    def has_change_permission(self, request, obj=None):
+        return _is_superuser(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return _is_superuser(request)
+
+
+class DeviceWritesForSuperusers:
+    """Two-factor devices: only a superuser adds or edits one (a chosen key would let the editor
+    pass as the device's owner); others may view and delete, with the model's permissions."""
+
+    def has_add_permission(self, request):
+        return _is_superuser(request) and super().has_add_permission(request)  # type: ignore[misc]
+
+    def has_change_permission(self, request, obj=None):
+        return _is_superuser(request) and super().has_change_permission(request, obj)  # type: ignore[misc]
+
+
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
+admin.site.register(
+    TOTPDevice, type("TOTPDeviceAdmin", (DeviceWritesForSuperusers, TOTPDeviceAdmin), {})
+)
+admin.site.register(
+    StaticDevice, type("StaticDeviceAdmin", (DeviceWritesForSuperusers, StaticDeviceAdmin), {})
+)

@@ -1,12 +1,22 @@
-"""The Django admin, with every add, change and delete written to the audit log.
+"""The Django admin, for national administrators only, with every add, change and delete
+written to the audit log.
+
+The admin has no notion of organisations: whoever enters it could list every organisation's
+reports, events and accounts. So it opens only to national administrators (an admin membership
+of an active organisation, or a superuser) who are staff; any other logged-in user, whatever
+model permissions they were given, is refused every admin page (403, audited). Inside, Django's
+model permissions apply, and `portal.admin` keeps accounts, permissions and two-factor devices
+to superusers.
 
 Every ModelAdmin registered on the site (the portal's and those of django-otp, axes and
 simple-history) is given the audit mixin at registration, so no admin can forget it.
 """
 
+from functools import wraps
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -51,6 +61,24 @@ class AuditedAdminMixin(_Base):
 class PortalAdminSite(admin.AdminSite):
     site_header = site_title = "NAP-WPS"
     index_title = _("Portal administration")
+
+    def has_permission(self, request):
+        """Staff who are national administrators; staff status alone is not enough."""
+        user = request.user
+        return bool(user.is_active and user.is_staff and getattr(user, "is_portal_admin", False))
+
+    def admin_view(self, view, cacheable=False):
+        """Django's wrapper (anonymous visitors are sent to log in), and a logged-in user the
+        site refuses gets 403 rather than the admin's login form."""
+        inner = super().admin_view(view, cacheable)
+
+        @wraps(inner)
+        def refuse_logged_in_outsiders(request, *args, **kwargs):
+            if request.user.is_authenticated and not self.has_permission(request):
+                raise PermissionDenied(_("Only national administrators use the administration."))
+            return inner(request, *args, **kwargs)
+
+        return refuse_logged_in_outsiders
 
     def password_change(self, request, extra_context=None):
         """Django's page for an admin's own password, through the portal's view so that the

@@ -1,9 +1,11 @@
 import time
 
 from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp import match_token, user_has_device
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -165,13 +167,32 @@ def user_deactivate(*, actor: User | None, user: User) -> int:
 
 
 # --- Two-factor authentication -------------------------------------------------------------
+# Checks: django-otp's `match_token` locks the user's devices (select_for_update), so a code sent
+# twice at the same instant is accepted once and a burst of guesses meets the throttle one after
+# another. Changes (a new device, new backup codes) lock the user's row first, so that the check
+# "has this session passed the device?" cannot be overtaken by an enrolment in another request.
 
 BACKUP_CODES = 10
 
 
+def _lock_user(user: User) -> None:
+    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+
+
+def _ensure_may_change_devices(user: User, *, session_verified: bool) -> None:
+    """A session that has not passed the user's second factor (a stolen password, say) never
+    adds, replaces or renews one. Only a user with no device yet sets one up without it."""
+    if not session_verified and user_has_device(user):
+        raise PermissionDenied(
+            _("Enter a code from your current authenticator before you change it.")
+        )
+
+
 @transaction.atomic
-def backup_codes_renew(*, user: User) -> list[str]:
+def backup_codes_renew(*, user: User, session_verified: bool) -> list[str]:
     """Replace the user's backup codes with ten new ones; the only time they are readable."""
+    _lock_user(user)
+    _ensure_may_change_devices(user, session_verified=session_verified)
     device, _created = StaticDevice.objects.get_or_create(user=user, name="backup")
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(BACKUP_CODES)]
@@ -179,25 +200,38 @@ def backup_codes_renew(*, user: User) -> list[str]:
     return codes
 
 
-def two_factor_enrol(*, user: User, key: str, token: str) -> tuple[TOTPDevice, list[str]] | None:
-    """Confirm a new authenticator with its first code: it replaces any earlier one and comes
-    with new backup codes. None (and nothing stored) when the code is wrong."""
+def two_factor_enrol(
+    *,
+    user: User,
+    key: str,
+    token: str,
+    session_verified: bool,
+    keep_session_key: str | None = None,
+) -> tuple[TOTPDevice, list[str]] | None:
+    """Confirm a new authenticator with its first code: it replaces any earlier one, comes with
+    new backup codes, and ends every other session of the user (one opened before, which never
+    had to pass the second factor, or a thief's). None (and nothing stored) when the code is
+    wrong; PermissionDenied when a device exists and this session has not passed it."""
     with transaction.atomic():
-        device = TOTPDevice.objects.create(
-            user=user, name="authenticator", key=key, confirmed=False
-        )
-        if not device.verify_token(token):
-            transaction.set_rollback(True)
-            device = None
+        _lock_user(user)
+        _ensure_may_change_devices(user, session_verified=session_verified)
+        with transaction.atomic():
+            created = TOTPDevice.objects.create(
+                user=user, name="authenticator", key=key, confirmed=False
+            )
+            device = created if created.verify_token(token) else None
+            if device is None:
+                transaction.set_rollback(True)
+        if device is not None:
+            TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            codes = backup_codes_renew(user=user, session_verified=True)
+            audit.record(audit.Action.TWO_FACTOR_ENROLLED, user=user, obj=device)
+            sessions_end(user=user, keep=keep_session_key)
     if device is None:
         _two_factor_failed(user, "setup")
         return None
-    with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
-        device.confirmed = True
-        device.save(update_fields=["confirmed"])
-        codes = backup_codes_renew(user=user)
-        audit.record(audit.Action.TWO_FACTOR_ENROLLED, user=user, obj=device)
     return device, codes
 
 

@@ -2,7 +2,9 @@
 
 Built on django-otp: a TOTP device (RFC 6238, any authenticator app) and a static device holding
 ten single-use backup codes. A TOTP code is refused a second time (the device remembers the last
-time step it accepted) and the device throttles repeated failures.
+time step it accepted) and the device throttles repeated failures. A session that has not passed
+the user's device (a stolen password) neither replaces it nor makes backup codes; setting one up
+ends the user's other sessions.
 """
 
 from base64 import b32encode
@@ -38,6 +40,12 @@ def _next_url(request, default: str) -> str:
 
 
 SESSION_NEW_KEY = "_portal_totp_key"
+
+
+def _verified(request) -> bool:
+    """Whether this session has passed one of the user's devices (django-otp's middleware gives
+    the request's user `is_verified`)."""
+    return bool(request.user.is_verified())
 
 
 class SetupView(FormView):
@@ -76,6 +84,8 @@ class SetupView(FormView):
             user=self.request.user,
             key=self.pending_device().key,
             token=form.cleaned_data["token"],
+            session_verified=_verified(self.request),
+            keep_session_key=self.request.session.session_key,
         )
         if enrolled is None:
             form.add_error("token", _("That code is not right. Check the time on your phone."))
@@ -138,6 +148,13 @@ class BackupCodesView(TemplateView):
 
     template_name = "registration/two_factor_backup_codes.html"
 
+    def dispatch(self, request, *args, **kwargs):
+        # A session that has not passed the second factor (one opened before it was set up)
+        # neither reads how many codes are left nor makes new ones.
+        if not request.user.is_verified():
+            return redirect(f"{reverse('two_factor_verify')}?{request.GET.urlencode()}")
+        return super().dispatch(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         device = StaticDevice.objects.filter(user=self.request.user, name="backup").first()
         return super().get_context_data(
@@ -148,6 +165,8 @@ class BackupCodesView(TemplateView):
         )
 
     def post(self, request):
-        self.request.session[SESSION_NEW_CODES] = services.backup_codes_renew(user=request.user)
+        self.request.session[SESSION_NEW_CODES] = services.backup_codes_renew(
+            user=request.user, session_verified=_verified(request)
+        )
         messages.success(request, _("New backup codes made; the old ones no longer work."))
         return redirect("two_factor_backup_codes")

@@ -8,7 +8,6 @@ import datetime
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
-from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -45,15 +44,24 @@ def event_emails_send(*, event_id: int) -> int:
     """Send one e-mail per notification of the event that has not been e-mailed yet, to those
     who may still see the report; the others are settled without one. Returns how many went."""
     event = ReportEvent.objects.select_related("actor").get(pk=event_id)
-    pending: QuerySet[Notification] | list[Notification] = Notification.objects.filter(
-        event=event, emailed_at=None
-    ).select_related("recipient", "programme", "period")
-    pending = [n for n in pending if n.recipient.is_active and n.recipient.email]
+    pending = list(
+        Notification.objects.filter(event=event, emailed_at=None).select_related(
+            "recipient", "programme", "period"
+        )
+    )
     if not pending:
         return 0
     for notification in pending:
         notification.event = event  # one event for all: its actor is loaded once
-    to_send = [n for n in pending if report_visible_to(user=n.recipient, report_id=event.report_id)]
+    # A deactivated account, or one without an address, is settled without an e-mail too: it is
+    # not tried again at every catch-up, nor e-mailed late if it is ever reactivated.
+    to_send = [
+        n
+        for n in pending
+        if n.recipient.is_active
+        and n.recipient.email
+        and report_visible_to(user=n.recipient, report_id=event.report_id)
+    ]
     messages = [_message(notification) for notification in to_send]
     if messages:
         send_mass_mail(messages, fail_silently=False)

@@ -324,6 +324,10 @@ def _submit(
     indicators: list[Indicator],
 ) -> None:
     reopened = report.events.filter(kind=ReportEvent.Kind.REOPENED).exists()
+    # The period is read under a row lock held until the submission commits: an admin locking
+    # the period meanwhile waits for it (the submission lands before the lock), and a lock
+    # already committed is seen here (the submission is refused), never read stale.
+    report.period = ReportingPeriod.objects.select_for_update().get(pk=report.period_id)
     _check_period_open(report.period, correction=reopened)
     errors = check_complete(indicators, inputs)
     if errors:
