@@ -1,4 +1,3 @@
-import json
 from typing import Any, cast
 from urllib.parse import urlencode
 
@@ -49,7 +48,6 @@ class SummaryView(TemplateView):
             form=form,
             year=filters.year,
             tables=page.tables,
-            charts_json=json.dumps(page.charts, default=str) if page.charts else "",
             query_string=_query_without_page(self.request),
         )
         return context
