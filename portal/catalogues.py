@@ -8,7 +8,7 @@ rewriting the .mo would only dirty the work tree); one out of step is compiled w
 import sys
 from pathlib import Path
 
-import polib
+import polib  # type: ignore[import-untyped]  # no stubs; a dev dependency
 
 
 def _entries(entries) -> dict:
