@@ -1,8 +1,10 @@
 """Demo reports: plausible figures in every state, the same rows for the same seed.
 
 Rows are written with bulk inserts in batches, so that 100,000 reports load in minutes; they
-bypass the services on purpose (history included) because they describe a past that the demo
-pretends happened.
+bypass the services on purpose because they describe a past that the demo pretends happened. They
+behave like real data all the same: every date is before the day the demo pretends (and never after
+the real now), and each report carries the versions (django-simple-history rows) the services
+would have kept, so that "See this version" opens the report as it was.
 """
 
 import datetime
@@ -125,10 +127,14 @@ def _extra_organisations(count: int, programmes: list[Programme]) -> list[Organi
 
 
 def _slots(count: int, rng: random.Random, today: datetime.date) -> list[Slot]:
-    """Distinct (organisation, programme, period) slots: each organisation's own programmes."""
+    """Distinct (organisation, programme, period) slots: each organisation's own programmes, in
+    periods that began before `today` (a report needs a day of its period to be written in)."""
     programmes = list(Programme.objects.filter(is_active=True).order_by("code"))
+    before_today = today - datetime.timedelta(days=1)
     periods = {
-        kind: list(ReportingPeriod.objects.started(today).filter(kind=kind).order_by("start_date"))
+        kind: list(
+            ReportingPeriod.objects.started(before_today).filter(kind=kind).order_by("start_date")
+        )
         for kind in (ReportingPeriod.Kind.QUARTER, ReportingPeriod.Kind.MONTH)
     }
 
@@ -177,6 +183,69 @@ def _at(day: datetime.date, rng: random.Random) -> datetime.datetime:
     return timezone.make_aware(moment)
 
 
+def _timeline(
+    period: ReportingPeriod, r: random.Random, limit: datetime.datetime
+) -> tuple[datetime.datetime, datetime.datetime, datetime.datetime]:
+    """When a report was created, submitted and decided: around the end of its period, and all
+    before `limit`. A period not long over has its steps fitted between its start and the limit."""
+    created_at = _at(period.end_date - datetime.timedelta(days=r.randint(0, 20)), r)
+    submitted_at = created_at + datetime.timedelta(days=r.randint(1, 25), hours=2)
+    reviewed_at = submitted_at + datetime.timedelta(days=r.randint(1, 10), hours=1)
+    # A draw of its own, so that the report's figures stay those of earlier demos.
+    margin = random.Random(created_at.timestamp()).randint(30, 12 * 60)
+    end = limit - datetime.timedelta(minutes=margin)
+    if reviewed_at <= end:
+        return created_at, submitted_at, reviewed_at
+    start = timezone.make_aware(datetime.datetime.combine(period.start_date, datetime.time()))
+    start = min(start, end - datetime.timedelta(minutes=10))
+    span, room = reviewed_at - created_at, end - start
+
+    def fit(moment: datetime.datetime) -> datetime.datetime:
+        return start + (moment - created_at) * (room / span)
+
+    return fit(created_at), fit(submitted_at), end
+
+
+def _versions(
+    report: ActivityReport,
+    state: str,
+    people: tuple[User, User],
+    times: tuple[datetime.datetime, datetime.datetime, datetime.datetime],
+) -> list:
+    """The report's rows in its history as the services would have written them: created (v1),
+    saved with its figures (v2), submitted (v3), decided (v4)."""
+    author, reviewer = people
+    created, submitted, reviewed = times
+    saved = created + SAVED_AFTER
+    historical = ActivityReport.history.model
+    fields = {f.attname: getattr(report, f.attname) for f in historical.tracked_fields}
+    undecided = {"reviewed_by_id": None, "reviewed_at": None}
+    draft = {"status": "draft", "submitted_by_id": None, "submitted_at": None, **undecided}
+    steps: list[tuple[str, datetime.datetime, User, dict]] = [
+        ("+", created, author, {**draft, "version": 1, "updated_at": created}),
+        ("~", saved, author, {**draft, "version": 2, "updated_at": saved}),
+    ]
+    if state != "draft":
+        submitted_row = {"status": "submitted", "version": 3, "updated_at": submitted}
+        steps.append(("~", submitted, author, {**submitted_row, **undecided}))
+    if state in {"approved", "returned"}:
+        steps.append(("~", reviewed, reviewer, {}))
+    return [
+        historical(
+            **{**fields, **changes},
+            history_date=at,
+            history_type=kind,
+            history_user=user,
+            history_change_reason="",
+        )
+        for kind, at, user, changes in steps
+    ]
+
+
+# A demo draft's figures were saved a few minutes after it was opened.
+SAVED_AFTER = datetime.timedelta(minutes=5)
+
+
 def _batches(items: list, size: int) -> Iterator[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -186,7 +255,10 @@ def seed_reports(count: int, *, seed: int, today: datetime.date | None = None) -
     """Create up to `count` demo reports (fewer if some exist); returns how many are new."""
     if count <= 0:
         return 0
-    today = today or datetime.date(2026, 11, 1)
+    now = timezone.now()
+    today = min(today or datetime.date(2026, 11, 1), timezone.localdate(now))
+    # Everything the demo writes happened before the day it pretends, and before now.
+    limit = min(timezone.make_aware(datetime.datetime.combine(today, datetime.time())), now)
     rng = random.Random(seed)
     slots = _slots(count, rng, today)
     existing = set(
@@ -225,11 +297,7 @@ def seed_reports(count: int, *, seed: int, today: datetime.date | None = None) -
             for slot, r in fresh:
                 state = r.choices(states, weights)[0]
                 author = _reporter_for(slot.organisation, reporters, admin)
-                created_at = _at(
-                    slot.period.end_date - datetime.timedelta(days=r.randint(0, 20)), r
-                )
-                submitted_at = created_at + datetime.timedelta(days=r.randint(1, 25), hours=2)
-                reviewed_at = submitted_at + datetime.timedelta(days=r.randint(1, 10), hours=1)
+                created_at, submitted_at, reviewed_at = _timeline(slot.period, r, limit)
                 in_scope = [
                     m.user
                     for m in reviewers
@@ -259,7 +327,7 @@ def seed_reports(count: int, *, seed: int, today: datetime.date | None = None) -
                 reports.append(report)
                 plans.append((r, state, author, reviewer, created_at, submitted_at, reviewed_at))
             ActivityReport.objects.bulk_create(reports, batch_size=1000)
-            pillars, figures, events = [], [], []
+            pillars, figures, events, versions = [], [], [], []
             for report, (r, state, author, reviewer, created_at, submitted_at, reviewed_at) in zip(
                 reports, plans, strict=True
             ):
@@ -270,7 +338,16 @@ def seed_reports(count: int, *, seed: int, today: datetime.date | None = None) -
                     )
                     if extra != report.programme.default_pillar:
                         pillars.append(ReportPillar(report=report, pillar=extra))
-                figures += _figures(r, report, indicators[report.programme_id], state != "draft")
+                report_figures = _figures(
+                    r, report, indicators[report.programme_id], state != "draft"
+                )
+                for figure in report_figures:
+                    figure._history_date = created_at + SAVED_AFTER
+                    figure._history_user = author
+                figures += report_figures
+                versions += _versions(
+                    report, state, (author, reviewer), (created_at, submitted_at, reviewed_at)
+                )
                 events.append(_event(report, author, "created", "", "draft", created_at))
                 if state == "draft":
                     continue
@@ -295,6 +372,8 @@ def seed_reports(count: int, *, seed: int, today: datetime.date | None = None) -
                     )
             ReportPillar.objects.bulk_create(pillars, batch_size=5000)
             Figure.objects.bulk_create(figures, batch_size=5000)
+            Figure.history.bulk_history_create(figures, batch_size=5000)
+            ActivityReport.history.model.objects.bulk_create(versions, batch_size=5000)
             ReportEvent.objects.bulk_create(events, batch_size=5000)
         created += len(reports)
     return created
