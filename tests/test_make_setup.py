@@ -70,3 +70,23 @@ def test_a_catalogue_out_of_step_is_compiled_in_python(tmp_path):
     mo = polib.mofile(str(po_path.with_suffix(".mo")))
     assert mo.find("A sentence added by hand").msgstr == "Một câu thêm bằng tay"
     assert compile_catalogues(tmp_path) == []
+
+
+def _make_recipe_line(command: str) -> list[str]:
+    """The arguments of the Makefile line that runs `command` (with $(BIN) resolved)."""
+    line = next(
+        text.strip()
+        for text in (ROOT / "Makefile").read_text().splitlines()
+        if text.strip().startswith(f"$(BIN)/{command} ")
+    )
+    return line.replace("$(BIN)", str(Path(sys.executable).parent)).split()
+
+
+def test_bandit_in_make_test_prints_nothing_when_nothing_is_wrong():
+    result = subprocess.run(  # noqa: S603 - the Makefile's own command
+        _make_recipe_line("bandit"), cwd=ROOT, capture_output=True, text=True, check=False
+    )
+
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.strip() == ""
+    assert result.stderr.strip() == ""
