@@ -13,18 +13,27 @@ from reports.figures import FigureInput, dimension_layout, field_name
 from reports.models import ActivityReport, ReportingPeriod
 from reports.services import ReportContent
 
-# 1234, 1.234, 1 234 (also with a no-break space) and 1,234: digit groups of three.
-GROUPED = re.compile(r"^\d{1,3}(?:([.,\s\u00a0\u202f])\d{3})(?:\1\d{3})*$")
+# 1234, 1.234, 1 234 (also with a no-break space) and 1,234: digit groups of three. Only the
+# digits 0-9: "²", "⑴" or "٣" are digits to str.isdigit but not numbers anyone means in a figure.
+PLAIN = re.compile(r"[0-9]+", re.ASCII)
+GROUPED = re.compile(r"^[0-9]{1,3}(?:([.,\s\u00a0\u202f])[0-9]{3})(?:\1[0-9]{3})*$", re.ASCII)
 
 
 def parse_whole_number(text: str) -> int:
     text = text.strip()
-    if text.isdigit():
+    if PLAIN.fullmatch(text):
         return int(text)
     if GROUPED.match(text):
-        return int(re.sub(r"\D", "", text))
+        return int(re.sub(r"[^0-9]", "", text))
     if text.startswith("-") and parse_whole_number(text[1:]) >= 0:
         raise forms.ValidationError(_("A figure cannot be negative."), code="negative")
+    odd = next((c for c in text if c.isnumeric() and not "0" <= c <= "9"), None)
+    if odd is not None:
+        raise forms.ValidationError(
+            _("Type the digits 0 to 9 only: “%(character)s” is not one of them."),
+            code="invalid_digit",
+            params={"character": odd},
+        )
     raise forms.ValidationError(
         _("Enter a whole number, like 1234 or 1.234."), code="invalid_number"
     )

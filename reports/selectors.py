@@ -1,6 +1,7 @@
 """Reads of reports that depend on who is asking. Another organisation's report is a 404."""
 
 import datetime
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -181,7 +182,7 @@ def report_version(
     """
     if not event_id:
         return None
-    if not user.is_portal_admin or not str(event_id).isdigit():
+    if not user.is_portal_admin or not re.fullmatch(r"[0-9]{1,18}", str(event_id)):
         raise Http404
     event = get_object_or_404(report.events, pk=int(event_id), kind__in=ReportEvent.VERSION_KINDS)
     snapshot = (
