@@ -14,6 +14,7 @@ from django.views.generic import ListView
 from portal import audit, services
 from portal.filters import AuditFilter
 from portal.health import broker_state, database_state
+from portal.pagination import LenientPaginationMixin
 from portal.selectors import audit_events_for
 from portal.spreadsheets import csv_stream, in_current_language
 
@@ -40,7 +41,7 @@ def _audit_events(request) -> AuditFilter:
     return AuditFilter(request.GET or None, queryset=audit_events_for(user=request.user))
 
 
-class AuditLogView(ListView):
+class AuditLogView(LenientPaginationMixin, ListView):
     """The audit log for admins: filter by action, outcome, e-mail and dates; download as CSV."""
 
     template_name = "portal/audit_list.html"

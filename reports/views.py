@@ -14,6 +14,7 @@ from django.views.generic import FormView, ListView, TemplateView
 from indicators.models import Indicator
 from portal.http import AuthenticatedHttpRequest
 from portal.models import Membership, Organisation
+from portal.pagination import LenientPaginationMixin
 from portal.permissions import ensure_admin
 from reports import access, selectors, services
 from reports.figures import inputs_from_figures
@@ -37,7 +38,7 @@ def add_errors(form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-class FilteredListView(ListView):
+class FilteredListView(LenientPaginationMixin, ListView):
     request: AuthenticatedHttpRequest
     paginate_by = 25
     filterset_class = ReportFilter
@@ -76,7 +77,7 @@ class ReviewQueueView(FilteredListView):
         return selectors.review_queue_for(user=self.request.user)
 
 
-class ReturnedListView(ListView):
+class ReturnedListView(LenientPaginationMixin, ListView):
     request: AuthenticatedHttpRequest
     template_name = "reports/returned_list.html"
     context_object_name = "reports"
@@ -351,7 +352,7 @@ def attachment_download(request, pk, attachment_pk):
     )
 
 
-class PeriodListView(ListView):
+class PeriodListView(LenientPaginationMixin, ListView):
     template_name = "reports/period_list.html"
     context_object_name = "periods"
     paginate_by = 24
@@ -377,7 +378,7 @@ class PeriodLockView(View):
         return redirect("reports:periods")
 
 
-class NotificationListView(ListView):
+class NotificationListView(LenientPaginationMixin, ListView):
     request: AuthenticatedHttpRequest
     template_name = "reports/notification_list.html"
     context_object_name = "notifications"
