@@ -5,6 +5,7 @@ from typing import cast
 
 import django_filters
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Indicator, Pillar, Programme
@@ -179,6 +180,42 @@ class ReportForm(forms.Form):
             pillars=list(data["pillars"]),
             figures=self.figure_inputs(),
         )
+
+    def partial_content(self) -> ReportContent:
+        """What could be read of an invalid form, so the rules can check the rest at once."""
+        data = self.cleaned_data
+        province = data.get("province")
+        return ReportContent(
+            title=data.get("title") or "",
+            narrative=data.get("narrative") or "",
+            commune=data.get("commune") or "",
+            province_id=province.pk if province else None,
+            pillars=list(data.get("pillars") or []),
+            figures=self.figure_inputs(),
+        )
+
+    def add_rule_errors(self, errors: dict[str, list[str]]) -> None:
+        """Add the rules' errors, except on an indicator that already has one from the form: a
+        figure that could not be read would also show as missing or not adding up."""
+        unread = {name.split("__")[0] for name in self.errors if name != NON_FIELD_ERRORS}
+        for name, messages in errors.items():
+            if name not in self.fields:
+                self.add_error(None, messages)
+            elif name not in self.errors and name.split("__")[0] not in unread:
+                self.add_error(name, messages)
+
+    def error_summary(self) -> list[dict]:
+        """Every error, in the order of the page, with the id of its field to link to."""
+        codes = {indicator.code: indicator for indicator in self.indicators}
+        items = [{"anchor": "", "label": "", "message": m} for m in self.non_field_errors()]
+        for name in self.fields:
+            for message in self.errors.get(name, []):
+                bound = self[name]
+                code = name.split("__")[0]
+                label = f"{code} · {bound.label}" if code in codes else str(bound.label)
+                anchor = bound.id_for_label or f"id_{name}"
+                items.append({"anchor": anchor, "label": label, "message": message})
+        return items
 
     def indicator_sections(self):
         """Indicators grouped by pillar, each with its bound fields, for the template."""

@@ -237,6 +237,20 @@ def _validate_content(report: ActivityReport, content: ReportContent) -> dict:
     return errors
 
 
+def report_content_errors(
+    *, report: ActivityReport, content: ReportContent, submit: bool = False
+) -> dict[str, list[str]]:
+    """Every rule the content breaks, those of a save and, when submitting, those of a submission,
+    all at once (report_update stops at the first kind); nothing is saved."""
+    errors = _validate_content(report, content)
+    if submit:
+        for name, messages in check_complete(
+            report.programme.indicators.all(), content.figures
+        ).items():
+            errors.setdefault(name, messages)
+    return errors
+
+
 @transaction.atomic
 def report_update(
     *,

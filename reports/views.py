@@ -162,8 +162,68 @@ class ReportEditView(FormView):
         context["report"] = self.report
         context["return_comment"] = selectors.latest_return_comment(self.report)
         context["attachments"] = self.report.attachments.order_by("uploaded_at")
-        context["attachment_form"] = AttachmentForm()
+        context.setdefault("attachment_form", AttachmentForm())
         return context
+
+    def post(self, request, *args, **kwargs):
+        # A file chosen and then "Save draft" pressed is attached too, not silently dropped.
+        if {"attach", "remove_attachment"} & set(request.POST) or "file" in request.FILES:
+            return self.change_evidence(self.get_form())
+        return super().post(request, *args, **kwargs)
+
+    def change_evidence(self, form):
+        """Attach or remove a file from the edit form itself: what was typed is saved as a draft
+        first when it can be; when it cannot, the form comes back with it all and its errors."""
+        saved = form.is_valid() and self.save_draft(form)
+        attachment_form = AttachmentForm(self.request.POST, self.request.FILES)
+        try:
+            if "remove_attachment" not in self.request.POST:
+                if not attachment_form.is_valid():
+                    raise ValidationError(attachment_form.errors.get("file") or [])  # type: ignore[arg-type]
+                services.attachment_add(
+                    actor=self.request.user,
+                    report_id=self.report.pk,
+                    upload=attachment_form.cleaned_data["file"],
+                )
+                done = _("The file was attached.")
+            else:
+                attachment = get_object_or_404(
+                    self.report.attachments, pk=_whole(self.request.POST["remove_attachment"])
+                )
+                services.attachment_delete(actor=self.request.user, attachment_id=attachment.pk)
+                done = _("The file was removed.")
+        except (ValidationError, services.WorkflowError) as error:
+            messages_ = error.messages if isinstance(error, ValidationError) else [str(error)]
+            if saved:  # the typed content is safe: show the file's problem on the saved page
+                for message in messages_:
+                    messages.error(self.request, message)
+                return redirect("reports:edit", pk=self.report.pk)
+            attachment_form = AttachmentForm()
+            attachment_form.errors["file"] = attachment_form.error_class(messages_)
+            return self.render_invalid(form, attachment_form=attachment_form)
+        messages.success(self.request, done)
+        if saved:
+            return redirect("reports:edit", pk=self.report.pk)
+        messages.error(
+            self.request, _("Your changes were not saved yet: correct the fields marked below.")
+        )
+        return self.render_invalid(form)
+
+    def save_draft(self, form) -> bool:
+        try:
+            services.report_update(
+                actor=self.request.user,
+                report_id=self.report.pk,
+                content=form.content(),
+                expected_version=form.cleaned_data["version"],
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+            return False
+        except services.WorkflowError as error:
+            form.add_error(None, str(error))
+            return False
+        return True
 
     def form_valid(self, form):
         submit = "submit" in self.request.POST
@@ -192,7 +252,26 @@ class ReportEditView(FormView):
             messages.error(
                 self.request, _("The report was not submitted: correct the fields marked below.")
             )
-        return super().form_invalid(form)
+        return self.render_invalid(form)
+
+    def render_invalid(self, form, **context):
+        """The form with everything typed and every error at once: the form's own (figures that
+        cannot be read) and the rules' (sums, missing figures), which a save finds by kind."""
+        form.add_rule_errors(
+            services.report_content_errors(
+                report=self.report,
+                content=form.partial_content(),
+                submit="submit" in self.request.POST,
+            )
+        )
+        return self.render_to_response(self.get_context_data(form=form, **context))
+
+
+def _whole(text: str) -> int:
+    """An id from a form, or a 404."""
+    if not (text.isascii() and text.isdigit()):
+        raise Http404
+    return int(text)
 
 
 class ReportDetailView(TemplateView):
