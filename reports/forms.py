@@ -12,6 +12,7 @@ from indicators.models import Indicator, Pillar, Programme
 from portal.models import Organisation, Province
 from reports.figures import FigureInput, dimension_layout, field_name
 from reports.models import ActivityReport, ReportingPeriod
+from reports.selectors import periods_in_use
 from reports.services import ReportContent
 
 # 1234, 1.234, 1 234 (also with a no-break space) and 1,234: digit groups of three. Only the
@@ -67,20 +68,38 @@ class ReportCreateForm(forms.Form):
         label=_("Organisation"), queryset=Organisation.objects.none(), empty_label=None
     )
     programme = forms.ModelChoiceField(
-        label=_("Programme"), queryset=Programme.objects.filter(is_active=True).order_by("code")
+        label=_("Programme"),
+        queryset=Programme.objects.none(),
+        empty_label=_("Choose a programme"),
     )
-    period = forms.ModelChoiceField(label=_("Period"), queryset=ReportingPeriod.objects.none())
+    period = forms.ModelChoiceField(
+        label=_("Period"), queryset=ReportingPeriod.objects.none(), empty_label=_("Choose a period")
+    )
     province = forms.ModelChoiceField(
         label=_("Province"),
         queryset=Province.objects.order_by("code"),
         required=False,
+        empty_label=_("The organisation's province"),
         help_text=_("Only for national organisations: where the activities took place."),
     )
 
-    def __init__(self, *args, organisations, periods, **kwargs):
+    def __init__(self, *args, organisations, programmes, periods, **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["organisation"]).queryset = organisations
+        cast(forms.ModelChoiceField, self.fields["programme"]).queryset = programmes
         cast(forms.ModelChoiceField, self.fields["period"]).queryset = periods
+
+    def clean(self):
+        super().clean()
+        data = self.cleaned_data
+        organisation, programme = data.get("organisation"), data.get("programme")
+        if organisation and programme and not programme.organisations.filter(pk=organisation.pk):
+            self.add_error(
+                "programme",
+                _("%(organisation)s does not run this programme.")
+                % {"organisation": organisation.name},
+            )
+        return data
 
 
 class ReportForm(forms.Form):
@@ -274,23 +293,31 @@ class AttachmentForm(forms.Form):
     )
 
 
-def started_periods():
-    return ReportingPeriod.objects.started().order_by("-start_date", "kind")
-
-
 class ReportFilter(django_filters.FilterSet):
     period = django_filters.ModelChoiceFilter(
-        label=_("Period"), queryset=lambda request: started_periods()
+        label=_("Period"),
+        queryset=lambda request: periods_in_use(),
+        empty_label=_("All periods"),
     )
     programme = django_filters.ModelChoiceFilter(
-        label=_("Programme"), queryset=Programme.objects.order_by("code")
+        label=_("Programme"),
+        queryset=Programme.objects.order_by("code"),
+        empty_label=_("All programmes"),
     )
     pillar = django_filters.ChoiceFilter(
-        label=_("Pillar"), choices=Pillar.choices, field_name="pillar_tags__pillar", distinct=False
+        label=_("Pillar"),
+        choices=Pillar.choices,
+        field_name="pillar_tags__pillar",
+        distinct=False,
+        empty_label=_("All pillars"),
     )
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=ActivityReport.Status.choices)
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=ActivityReport.Status.choices, empty_label=_("All statuses")
+    )
     province = django_filters.ModelChoiceFilter(
-        label=_("Province"), queryset=Province.objects.order_by("code")
+        label=_("Province"),
+        queryset=Province.objects.order_by("code"),
+        empty_label=_("All provinces"),
     )
 
     class Meta:

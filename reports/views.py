@@ -101,10 +101,12 @@ class ReportCreateView(FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
+        programmes = selectors.programmes_for_new_report(organisations=self.organisations)
         return {
             **super().get_form_kwargs(),
             "organisations": self.organisations,
-            "periods": selectors.open_periods(),
+            "programmes": programmes,
+            "periods": selectors.open_periods(programmes=programmes),
         }
 
     def form_valid(self, form):

@@ -252,6 +252,7 @@ def test_creating_through_the_page_ignores_an_organisation_the_user_does_not_rep
 
 
 def test_creating_twice_leads_to_the_existing_report(client, world):
+    world["organisation"].programmes.add(factories.programme())
     client.force_login(world["own_reporter"])
     data = {
         "organisation": world["organisation"].pk,
