@@ -284,6 +284,17 @@ class ReopenForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
+class PeriodLockForm(forms.Form):
+    """Locking or unlocking a period, confirmed with a tick: it stops (or lets again) every
+    submission for the period."""
+
+    locked = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    confirm = forms.BooleanField(
+        label=_("I have checked: this is the period I mean."),
+        error_messages={"required": _("Tick the box to confirm.")},
+    )
+
+
 class AttachmentForm(forms.Form):
     file = forms.FileField(
         label=_("Evidence file"),

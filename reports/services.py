@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
@@ -353,11 +353,21 @@ def report_withdraw(
 
 
 def _decided_message(report: ActivityReport) -> str:
+    """Who decided the report, and when, for the reviewer who came second."""
+    last = report.events.select_related("actor").order_by("-created_at", "-pk").first()
+    if last is None:
+        return _("This report is no longer waiting for review.")
+    facts = {
+        "name": str(last.actor),
+        "time": formats.date_format(timezone.localtime(last.created_at), "SHORT_DATETIME_FORMAT"),
+    }
     if report.status == Status.APPROVED:
-        return _("Another reviewer has already approved this report.")
+        return _("%(name)s approved this report first, at %(time)s.") % facts
     if report.status == Status.RETURNED:
-        return _("Another reviewer has already returned this report.")
-    return _("This report is no longer waiting for review.")
+        return _("%(name)s returned this report first, at %(time)s.") % facts
+    return (
+        _("This report is no longer waiting for review: %(name)s changed it at %(time)s.") % facts
+    )
 
 
 @transaction.atomic

@@ -21,6 +21,7 @@ from reports.figures import inputs_from_figures
 from reports.forms import (
     AttachmentForm,
     DecisionForm,
+    PeriodLockForm,
     ReopenForm,
     ReportCreateForm,
     ReportFilter,
@@ -446,16 +447,34 @@ class PeriodListView(LenientPaginationMixin, ListView):
         return ReportingPeriod.objects.select_related("locked_by").order_by("-start_date", "kind")
 
 
-class PeriodLockView(View):
-    def post(self, request, pk):
+class PeriodLockView(FormView):
+    """Lock (or unlock) a period after a confirmation page: one click on the list never does."""
+
+    request: AuthenticatedHttpRequest
+    template_name = "reports/period_lock.html"
+    form_class = PeriodLockForm
+
+    def dispatch(self, request, *args, **kwargs):
         ensure_admin(request.user)
-        period = get_object_or_404(ReportingPeriod, pk=pk)
-        locked = request.POST.get("locked") == "1"
-        services.period_set_locked(actor=request.user, period_id=period.pk, locked=locked)
+        self.period = get_object_or_404(ReportingPeriod, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"locked": not self.period.is_locked}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            period=self.period, locking=not self.period.is_locked, **kwargs
+        )
+
+    def form_valid(self, form):
+        locked = form.cleaned_data["locked"]
+        services.period_set_locked(actor=self.request.user, period_id=self.period.pk, locked=locked)
+        label = self.period.label
         if locked:
-            messages.success(request, _("%(period)s is locked.") % {"period": period.label})
+            messages.success(self.request, _("%(period)s is locked.") % {"period": label})
         else:
-            messages.success(request, _("%(period)s is open again.") % {"period": period.label})
+            messages.success(self.request, _("%(period)s is open again.") % {"period": label})
         return redirect("reports:periods")
 
 
