@@ -206,64 +206,57 @@ def _timeline(
     return fit(created_at), fit(submitted_at), end
 
 
-def _versions(
-    report: ActivityReport,
-    state: str,
-    people: tuple[User, User],
-    times: tuple[datetime.datetime, datetime.datetime, datetime.datetime],
-) -> list:
-    """The report's rows in its history as the services would have written them: created and
-    saved with its figures (v2), submitted (v3), decided (v4)."""
-    author, reviewer = people
-    created, submitted, reviewed = times
-    historical = ActivityReport.history.model
-    fields = {f.attname: getattr(report, f.attname) for f in historical.tracked_fields}
-    undecided = {"reviewed_by_id": None, "reviewed_at": None}
-    draft = {"status": "draft", "submitted_by_id": None, "submitted_at": None, **undecided}
-    steps: list[tuple[str, datetime.datetime, User, dict]] = [
-        ("+", created, author, {**draft, "version": 2, "updated_at": created}),
-    ]
-    if state != "draft":
-        submitted_row = {"status": "submitted", "version": 3, "updated_at": submitted}
-        steps.append(("~", submitted, author, {**submitted_row, **undecided}))
-    if state in {"approved", "returned"}:
-        steps.append(("~", reviewed, reviewer, {}))
-    return [
-        historical(
-            **{**fields, **changes},
-            history_date=at,
-            history_type=kind,
-            history_user=user,
-            history_change_reason="",
-        )
-        for kind, at, user, changes in steps
-    ]
-
-
-FIGURE_VERSIONS = """
+VERSIONS = """
 INSERT INTO {history} ({columns}, history_date, history_change_reason, history_type,
     history_user_id)
-SELECT {figure_columns}, r.created_at, '', '+', r.created_by_id
-FROM {figure} f JOIN {report} r ON r.id = f.report_id
-WHERE f.report_id IN ({report_ids})
+SELECT {values}, {history_date}, '', '{kind}', {user}
+FROM {table} t JOIN {report} r ON r.id = t.{report_column}
+WHERE r.id IN ({report_ids}) {condition}
 """
 
+UNDECIDED = {"reviewed_by_id": "NULL", "reviewed_at": "NULL"}
+DRAFT = {"status": "'draft'", "submitted_by_id": "NULL", "submitted_at": "NULL", **UNDECIDED}
+SAVED = {**DRAFT, "version": "2", "updated_at": "r.created_at"}
+DECIDED = "('approved', 'returned')"
+SUBMITTED = {"status": "'submitted'", "version": "3", "updated_at": "r.submitted_at", **UNDECIDED}
+# The versions the services would have kept of a demo report and its figures: (model, the columns
+# that differ from the row as it is now, when, by whom, kind, which reports). Created and saved
+# with its figures (v2), submitted (v3), decided (v4: the row as it is).
+REPORT_VERSIONS = [
+    ("report", SAVED, "r.created_at", "r.created_by_id", "+", ""),
+    ("figure", {}, "r.created_at", "r.created_by_id", "+", ""),
+    ("report", SUBMITTED, "r.submitted_at", "r.submitted_by_id", "~", "AND r.status <> 'draft'"),
+    ("report", {}, "r.reviewed_at", "r.reviewed_by_id", "~", f"AND r.status IN {DECIDED}"),
+]
 
-def _figure_versions(report_ids: list[int]) -> None:
-    """Each demo figure's first version, dated when its report was written, copied inside the
-    database (one INSERT ... SELECT per batch: a million rows would be slow through Python)."""
+
+def _versions(report_ids: list[int]) -> None:
+    """Write the demo reports' history (django-simple-history rows) inside the database: one
+    INSERT ... SELECT per kind of version and batch, as millions of rows would be slow through
+    Python. The statements hold only our own table and column names and fixed values."""
     quote = connection.ops.quote_name
-    columns = [field.column for field in Figure._meta.concrete_fields]
-    statement = FIGURE_VERSIONS.format(
-        history=quote(Figure.history.model._meta.db_table),
-        figure=quote(Figure._meta.db_table),
-        report=quote(ActivityReport._meta.db_table),
-        columns=", ".join(quote(c) for c in columns),
-        figure_columns=", ".join(f"f.{quote(c)}" for c in columns),
-        report_ids=", ".join(["%s"] * len(report_ids)),
-    )
+    models = {
+        "report": (ActivityReport, ActivityReport.history.model, "id"),
+        "figure": (Figure, Figure.history.model, "report_id"),
+    }
     with connection.cursor() as cursor:
-        cursor.execute(statement, report_ids)
+        for name, changes, when, user, kind, condition in REPORT_VERSIONS:
+            model, historical, report_column = models[name]
+            columns = [field.column for field in model._meta.concrete_fields]
+            statement = VERSIONS.format(
+                history=quote(historical._meta.db_table),
+                table=quote(model._meta.db_table),
+                report=quote(ActivityReport._meta.db_table),
+                report_column=quote(report_column),
+                columns=", ".join(quote(c) for c in columns),
+                values=", ".join(changes.get(c, f"t.{quote(c)}") for c in columns),
+                history_date=when,
+                user=user,
+                kind=kind,
+                condition=condition,
+                report_ids=", ".join(["%s"] * len(report_ids)),
+            )
+            cursor.execute(statement, report_ids)
 
 
 def _batches(items: list, size: int) -> Iterator[list]:
@@ -347,7 +340,7 @@ def seed_reports(count: int, *, seed: int, today: datetime.date | None = None) -
                 reports.append(report)
                 plans.append((r, state, author, reviewer, created_at, submitted_at, reviewed_at))
             ActivityReport.objects.bulk_create(reports, batch_size=1000)
-            pillars, figures, events, versions = [], [], [], []
+            pillars, figures, events = [], [], []
             for report, (r, state, author, reviewer, created_at, submitted_at, reviewed_at) in zip(
                 reports, plans, strict=True
             ):
@@ -359,9 +352,6 @@ def seed_reports(count: int, *, seed: int, today: datetime.date | None = None) -
                     if extra != report.programme.default_pillar:
                         pillars.append(ReportPillar(report=report, pillar=extra))
                 figures += _figures(r, report, indicators[report.programme_id], state != "draft")
-                versions += _versions(
-                    report, state, (author, reviewer), (created_at, submitted_at, reviewed_at)
-                )
                 events.append(_event(report, author, "created", "", "draft", created_at))
                 if state == "draft":
                     continue
@@ -386,8 +376,7 @@ def seed_reports(count: int, *, seed: int, today: datetime.date | None = None) -
                     )
             ReportPillar.objects.bulk_create(pillars, batch_size=5000)
             Figure.objects.bulk_create(figures, batch_size=5000)
-            _figure_versions([report.pk for report in reports])
-            ActivityReport.history.model.objects.bulk_create(versions, batch_size=5000)
+            _versions([report.pk for report in reports])
             ReportEvent.objects.bulk_create(events, batch_size=5000)
         created += len(reports)
     return created
