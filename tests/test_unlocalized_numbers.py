@@ -7,6 +7,7 @@ import pytest
 from django.apps import apps
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import AutoField
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -27,12 +28,12 @@ def _ids_start_above(start: int) -> None:
     """Every table's next id is above `start`, as in a portal that has been used for a while."""
     with connection.cursor() as cursor:
         for model in apps.get_models(include_auto_created=True):
+            if not isinstance(model._meta.pk, AutoField) or model._meta.pk.column != "id":
+                continue
             table = model._meta.db_table
             if connection.vendor == "postgresql":
                 cursor.execute(
-                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, false) "
-                    "WHERE pg_get_serial_sequence(%s, 'id') IS NOT NULL",
-                    [table, start, table],
+                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, false)", [table, start]
                 )
             else:
                 cursor.execute("DELETE FROM sqlite_sequence WHERE name = %s", [table])
