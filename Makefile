@@ -16,20 +16,15 @@ $(STAMP): pyproject.toml requirements.lock
 
 setup: $(STAMP) compilemessages
 
-# The .mo files are committed; recompile only where a .po is newer and gettext is installed.
+# The .mo files are committed; a .po changed since is compiled in Python (polib), so no gettext
+# is needed. `make test` proves the committed .mo is in step (tests/portal/test_i18n.py).
 compilemessages: $(STAMP)
-	@for po in $$(find locale */locale -name '*.po' 2>/dev/null); do \
-	  mo=$${po%.po}.mo; \
-	  if [ ! -f "$$mo" ] || [ "$$po" -nt "$$mo" ]; then \
-	    if command -v msgfmt >/dev/null; then msgfmt --check -o "$$mo" "$$po" && echo "compiled $$mo"; \
-	    else echo "msgfmt not found: install gettext to recompile $$po" >&2; exit 1; fi; \
-	  fi; \
-	done
+	$(BIN)/python -m portal.catalogues
 
 run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	PORTAL_BASE_URL=$${PORTAL_BASE_URL:-http://$(HOST):$(PORT)} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: setup
 	$(BIN)/ruff format --check .

@@ -55,9 +55,8 @@ def cmd_rebuild(args) -> None:
     print(f"{cells:,} approved figure cells")
     if cells < 1_000_000:
         print("note: fewer than 1,000,000 cells; seed_demo --reports 100000 gives about 1.1M")
-    select = aggregation.UPSERT.split("ON CONFLICT")[0].split("SELECT", 1)[1]
-    bare_sql = "SELECT" + select.format(where="")
-    raw_sql = aggregation.UPSERT.format(where="")
+    raw_sql = aggregation._statement(aggregation.UPSERT, where="")
+    bare_sql = "SELECT" + raw_sql.split("ON CONFLICT")[0].split("SELECT", 1)[1]
 
     def bare():
         with transaction.atomic(), connection.cursor() as cursor:

@@ -6,6 +6,7 @@ See `.env.example` for every variable.
 """
 
 import datetime
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -236,7 +237,8 @@ AUTH_PASSWORD_VALIDATORS = [
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Django's common passwords and the Vietnamese ones (portal/common_passwords_vi.txt).
+    {"NAME": "portal.passwords.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 3
@@ -278,8 +280,11 @@ MEDIA_URL = "media/"
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
-# Where links in e-mails point to.
-PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Where links in e-mails point to: the one setting every link is built from. By default the
+# development server on PORT (`make run` passes both on); in production the public address.
+PORTAL_BASE_URL = env.str(
+    "PORTAL_BASE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}"
+).rstrip("/")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="NAP-WPS portal <no-reply@localhost>")
 
 # --- Security ---------------------------------------------------------------------------------
@@ -357,11 +362,22 @@ if PRODUCTION:
 
 # --- Logging ----------------------------------------------------------------------------------
 
+# A management command (seed_demo, aggregate, ...) prints its own results; the audit rows it
+# writes are in the database, so its log shows audit lines only from WARNING (refusals) unless
+# AUDIT_LOG_LEVEL says otherwise. The web process and the workers log every audit line.
+_COMMAND = sys.argv[1] if len(sys.argv) > 1 and Path(sys.argv[0]).name == "manage.py" else ""
+AUDIT_LOG_LEVEL = env.str(
+    "AUDIT_LOG_LEVEL", default="WARNING" if _COMMAND not in {"", "runserver"} else "INFO"
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "portal.audit": {"level": AUDIT_LOG_LEVEL},
+    },
 }

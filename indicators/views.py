@@ -7,9 +7,10 @@ from indicators.selectors import (
     programme_by_code,
     programmes_in_catalogue,
 )
+from portal.pagination import LenientPaginationMixin
 
 
-class CatalogueView(ListView):
+class CatalogueView(LenientPaginationMixin, ListView):
     """The NAP catalogue: programmes, and indicators grouped by pillar with their targets."""
 
     template_name = "indicators/catalogue.html"

@@ -6,8 +6,12 @@ from portal.models import AuditEvent
 
 
 class AuditFilter(django_filters.FilterSet):
-    action = django_filters.ChoiceFilter(label=_("Action"), choices=AuditEvent.Action.choices)
-    outcome = django_filters.ChoiceFilter(label=_("Outcome"), choices=AuditEvent.Outcome.choices)
+    action = django_filters.ChoiceFilter(
+        label=_("Action"), choices=AuditEvent.Action.choices, empty_label=_("All actions")
+    )
+    outcome = django_filters.ChoiceFilter(
+        label=_("Outcome"), choices=AuditEvent.Outcome.choices, empty_label=_("All outcomes")
+    )
     username = django_filters.CharFilter(label=_("E-mail"), lookup_expr="icontains")
     since = django_filters.DateFilter(
         label=_("From"),

@@ -8,6 +8,7 @@ ends the user's other sessions.
 """
 
 from base64 import b32encode
+from urllib.parse import urlencode
 
 import segno
 from django.contrib import messages
@@ -37,6 +38,11 @@ def _next_url(request, default: str) -> str:
     ):
         return target
     return reverse(default)
+
+
+def _with_next(view_name: str, next_url: str) -> str:
+    """The page's address carrying `next` encoded: a deep link's own `&` and `?` stay in it."""
+    return f"{reverse(view_name)}?{urlencode({'next': next_url})}"
 
 
 SESSION_NEW_KEY = "_portal_totp_key"
@@ -96,8 +102,7 @@ class SetupView(FormView):
         self.request.session[TWO_FACTOR_ENROLLED] = True
         self.request.session[SESSION_NEW_CODES] = codes
         messages.success(self.request, _("Two-factor authentication is on for your account."))
-        next_url = _next_url(self.request, "home")
-        return redirect(f"{reverse('two_factor_backup_codes')}?next={next_url}")
+        return redirect(_with_next("two_factor_backup_codes", _next_url(self.request, "home")))
 
 
 def _base32(key: bytes) -> str:
@@ -139,7 +144,7 @@ class VerifyView(FormView):
                 _("You used a backup code; %(left)s are left. Make new ones on this page.")
                 % {"left": left},
             )
-            return redirect("two_factor_backup_codes")
+            return redirect(_with_next("two_factor_backup_codes", _next_url(self.request, "home")))
         return redirect(_next_url(self.request, "home"))
 
 

@@ -1,5 +1,3 @@
-import datetime
-
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -14,6 +12,7 @@ from django.views.generic import ListView
 from portal import audit, services
 from portal.filters import AuditFilter
 from portal.health import broker_state, database_state
+from portal.pagination import LenientPaginationMixin
 from portal.selectors import audit_events_for
 from portal.spreadsheets import csv_stream, in_current_language
 
@@ -46,7 +45,7 @@ def _audit_events(request) -> AuditFilter:
     return AuditFilter(request.GET or None, queryset=audit_events_for(user=request.user))
 
 
-class AuditLogView(ListView):
+class AuditLogView(LenientPaginationMixin, ListView):
     """The audit log for admins: filter by action, outcome, e-mail and dates; download as CSV."""
 
     template_name = "portal/audit_list.html"
@@ -61,12 +60,18 @@ class AuditLogView(ListView):
         query = self.request.GET.copy()
         query.pop("page", None)
         return super().get_context_data(
-            filter=self.filterset, query_string=query.urlencode(), **kwargs
+            filter=self.filterset, query_string=query.urlencode(), zone=zone_label(), **kwargs
         )
 
 
+def zone_label() -> str:
+    """The offset of the portal's clock (TIME_ZONE, Viet Nam) as readers write it: UTC+07:00."""
+    offset = timezone.localtime().strftime("%z")
+    return f"UTC{offset[:3]}:{offset[3:]}"
+
+
 AUDIT_COLUMNS = {
-    "at": _("Time (UTC)"),
+    "at": _("Time (%(zone)s)"),
     "action": _("Action"),
     "outcome": _("Outcome"),
     "user": _("E-mail"),
@@ -78,6 +83,13 @@ AUDIT_COLUMNS = {
 }
 
 
+def _audit_header() -> list[str]:
+    return [
+        str(label) % {"zone": zone_label()} if key == "at" else str(label)
+        for key, label in AUDIT_COLUMNS.items()
+    ]
+
+
 @require_GET
 def audit_log_download(request):
     filterset = _audit_events(request)
@@ -86,7 +98,8 @@ def audit_log_download(request):
     audit.record(audit.Action.AUDIT_DOWNLOAD, user=request.user, detail="csv")
     rows = (
         [
-            event.at.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+            # The page's local time, with its offset: unambiguous wherever the file is read.
+            timezone.localtime(event.at).isoformat(timespec="seconds"),
             event.action,
             event.outcome,
             event.username,
@@ -99,7 +112,7 @@ def audit_log_download(request):
         for event in filterset.qs.iterator(chunk_size=2000)
     )
     response = StreamingHttpResponse(
-        in_current_language(csv_stream([str(label) for label in AUDIT_COLUMNS.values()], rows)),
+        in_current_language(csv_stream(_audit_header(), rows)),
         content_type="text/csv; charset=utf-8",
     )
     stamp = timezone.localdate().isoformat()

@@ -1,8 +1,10 @@
 """Demo reports: plausible figures in every state, the same rows for the same seed.
 
 Rows are written with bulk inserts in batches, so that 100,000 reports load in minutes; they
-bypass the services on purpose (history included) because they describe a past that the demo
-pretends happened.
+bypass the services on purpose because they describe a past that the demo pretends happened. They
+behave like real data all the same: every date is before the day the demo pretends (and never after
+the real now), and each report carries the versions (django-simple-history rows) the services
+would have kept, so that "See this version" opens the report as it was.
 """
 
 import datetime
@@ -10,7 +12,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from indicators.models import Indicator, Programme
@@ -125,10 +127,14 @@ def _extra_organisations(count: int, programmes: list[Programme]) -> list[Organi
 
 
 def _slots(count: int, rng: random.Random, today: datetime.date) -> list[Slot]:
-    """Distinct (organisation, programme, period) slots: each organisation's own programmes."""
+    """Distinct (organisation, programme, period) slots: each organisation's own programmes, in
+    periods that began before `today` (a report needs a day of its period to be written in)."""
     programmes = list(Programme.objects.filter(is_active=True).order_by("code"))
+    before_today = today - datetime.timedelta(days=1)
     periods = {
-        kind: list(ReportingPeriod.objects.started(today).filter(kind=kind).order_by("start_date"))
+        kind: list(
+            ReportingPeriod.objects.started(before_today).filter(kind=kind).order_by("start_date")
+        )
         for kind in (ReportingPeriod.Kind.QUARTER, ReportingPeriod.Kind.MONTH)
     }
 
@@ -177,6 +183,82 @@ def _at(day: datetime.date, rng: random.Random) -> datetime.datetime:
     return timezone.make_aware(moment)
 
 
+def _timeline(
+    period: ReportingPeriod, r: random.Random, limit: datetime.datetime
+) -> tuple[datetime.datetime, datetime.datetime, datetime.datetime]:
+    """When a report was created, submitted and decided: around the end of its period, and all
+    before `limit`. A period not long over has its steps fitted between its start and the limit."""
+    created_at = _at(period.end_date - datetime.timedelta(days=r.randint(0, 20)), r)
+    submitted_at = created_at + datetime.timedelta(days=r.randint(1, 25), hours=2)
+    reviewed_at = submitted_at + datetime.timedelta(days=r.randint(1, 10), hours=1)
+    # A draw of its own, so that the report's figures stay those of earlier demos.
+    margin = random.Random(created_at.timestamp()).randint(30, 12 * 60)
+    end = limit - datetime.timedelta(minutes=margin)
+    if reviewed_at <= end:
+        return created_at, submitted_at, reviewed_at
+    start = timezone.make_aware(datetime.datetime.combine(period.start_date, datetime.time()))
+    start = min(start, end - datetime.timedelta(minutes=10))
+    span, room = reviewed_at - created_at, end - start
+
+    def fit(moment: datetime.datetime) -> datetime.datetime:
+        return start + (moment - created_at) * (room / span)
+
+    return fit(created_at), fit(submitted_at), end
+
+
+VERSIONS = """
+INSERT INTO {history} ({columns}, history_date, history_change_reason, history_type,
+    history_user_id)
+SELECT {values}, {history_date}, '', '{kind}', {user}
+FROM {table} t JOIN {report} r ON r.id = t.{report_column}
+WHERE r.id IN ({report_ids}) {condition}
+"""
+
+UNDECIDED = {"reviewed_by_id": "NULL", "reviewed_at": "NULL"}
+DRAFT = {"status": "'draft'", "submitted_by_id": "NULL", "submitted_at": "NULL", **UNDECIDED}
+SAVED = {**DRAFT, "version": "2", "updated_at": "r.created_at"}
+DECIDED = "('approved', 'returned')"
+SUBMITTED = {"status": "'submitted'", "version": "3", "updated_at": "r.submitted_at", **UNDECIDED}
+# The versions the services would have kept of a demo report and its figures: (model, the columns
+# that differ from the row as it is now, when, by whom, kind, which reports). Created and saved
+# with its figures (v2), submitted (v3), decided (v4: the row as it is).
+REPORT_VERSIONS = [
+    ("report", SAVED, "r.created_at", "r.created_by_id", "+", ""),
+    ("figure", {}, "r.created_at", "r.created_by_id", "+", ""),
+    ("report", SUBMITTED, "r.submitted_at", "r.submitted_by_id", "~", "AND r.status <> 'draft'"),
+    ("report", {}, "r.reviewed_at", "r.reviewed_by_id", "~", f"AND r.status IN {DECIDED}"),
+]
+
+
+def _versions(report_ids: list[int]) -> None:
+    """Write the demo reports' history (django-simple-history rows) inside the database: one
+    INSERT ... SELECT per kind of version and batch, as millions of rows would be slow through
+    Python. The statements hold only our own table and column names and fixed values."""
+    quote = connection.ops.quote_name
+    models = {
+        "report": (ActivityReport, ActivityReport.history.model, "id"),
+        "figure": (Figure, Figure.history.model, "report_id"),
+    }
+    with connection.cursor() as cursor:
+        for name, changes, when, user, kind, condition in REPORT_VERSIONS:
+            model, historical, report_column = models[name]
+            columns = [field.column for field in model._meta.concrete_fields]
+            statement = VERSIONS.format(
+                history=quote(historical._meta.db_table),
+                table=quote(model._meta.db_table),
+                report=quote(ActivityReport._meta.db_table),
+                report_column=quote(report_column),
+                columns=", ".join(quote(c) for c in columns),
+                values=", ".join(changes.get(c, f"t.{quote(c)}") for c in columns),
+                history_date=when,
+                user=user,
+                kind=kind,
+                condition=condition,
+                report_ids=", ".join(["%s"] * len(report_ids)),
+            )
+            cursor.execute(statement, report_ids)
+
+
 def _batches(items: list, size: int) -> Iterator[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -186,7 +268,10 @@ def seed_reports(count: int, *, seed: int, today: datetime.date | None = None) -
     """Create up to `count` demo reports (fewer if some exist); returns how many are new."""
     if count <= 0:
         return 0
-    today = today or datetime.date(2026, 11, 1)
+    now = timezone.now()
+    today = min(today or datetime.date(2026, 11, 1), timezone.localdate(now))
+    # Everything the demo writes happened before the day it pretends, and before now.
+    limit = min(timezone.make_aware(datetime.datetime.combine(today, datetime.time())), now)
     rng = random.Random(seed)
     slots = _slots(count, rng, today)
     existing = set(
@@ -225,11 +310,7 @@ def seed_reports(count: int, *, seed: int, today: datetime.date | None = None) -
             for slot, r in fresh:
                 state = r.choices(states, weights)[0]
                 author = _reporter_for(slot.organisation, reporters, admin)
-                created_at = _at(
-                    slot.period.end_date - datetime.timedelta(days=r.randint(0, 20)), r
-                )
-                submitted_at = created_at + datetime.timedelta(days=r.randint(1, 25), hours=2)
-                reviewed_at = submitted_at + datetime.timedelta(days=r.randint(1, 10), hours=1)
+                created_at, submitted_at, reviewed_at = _timeline(slot.period, r, limit)
                 in_scope = [
                     m.user
                     for m in reviewers
@@ -295,6 +376,7 @@ def seed_reports(count: int, *, seed: int, today: datetime.date | None = None) -
                     )
             ReportPillar.objects.bulk_create(pillars, batch_size=5000)
             Figure.objects.bulk_create(figures, batch_size=5000)
+            _versions([report.pk for report in reports])
             ReportEvent.objects.bulk_create(events, batch_size=5000)
         created += len(reports)
     return created

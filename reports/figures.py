@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from indicators.models import Indicator
@@ -72,7 +73,8 @@ def check_values(indicators: Iterable[Indicator], inputs: dict[int, FigureInput]
                 _add(
                     errors,
                     name,
-                    _("This is more than %(max)s: check the figure.") % {"max": f"{MAX_FIGURE:,}"},
+                    _("This is more than %(max)s: check the figure.")
+                    % {"max": number_format(MAX_FIGURE, force_grouping=True)},
                 )
         if (
             isinstance(data.numerator, int)
@@ -126,7 +128,11 @@ def check_complete(indicators: Iterable[Indicator], inputs: dict[int, FigureInpu
                         "The %(dimension)s cells add up to %(sum)s, not to the total %(total)s. "
                         "Use “not recorded” where the detail is unknown."
                     )
-                    % {"dimension": str(label).lower(), "sum": cell_sum, "total": data.total},
+                    % {
+                        "dimension": str(label).lower(),
+                        "sum": number_format(cell_sum, force_grouping=True),
+                        "total": number_format(data.total, force_grouping=True),
+                    },
                 )
     return errors
 

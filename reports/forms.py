@@ -5,26 +5,37 @@ from typing import cast
 
 import django_filters
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Indicator, Pillar, Programme
 from portal.models import Organisation, Province
 from reports.figures import FigureInput, dimension_layout, field_name
 from reports.models import ActivityReport, ReportingPeriod
+from reports.selectors import periods_in_use
 from reports.services import ReportContent
 
-# 1234, 1.234, 1 234 (also with a no-break space) and 1,234: digit groups of three.
-GROUPED = re.compile(r"^\d{1,3}(?:([.,\s\u00a0\u202f])\d{3})(?:\1\d{3})*$")
+# 1234, 1.234, 1 234 (also with a no-break space) and 1,234: digit groups of three. Only the
+# digits 0-9: "²", "⑴" or "٣" are digits to str.isdigit but not numbers anyone means in a figure.
+PLAIN = re.compile(r"[0-9]+", re.ASCII)
+GROUPED = re.compile(r"^[0-9]{1,3}(?:([.,\s\u00a0\u202f])[0-9]{3})(?:\1[0-9]{3})*$", re.ASCII)
 
 
 def parse_whole_number(text: str) -> int:
     text = text.strip()
-    if text.isdigit():
+    if PLAIN.fullmatch(text):
         return int(text)
     if GROUPED.match(text):
-        return int(re.sub(r"\D", "", text))
+        return int(re.sub(r"[^0-9]", "", text))
     if text.startswith("-") and parse_whole_number(text[1:]) >= 0:
         raise forms.ValidationError(_("A figure cannot be negative."), code="negative")
+    odd = next((c for c in text if c.isnumeric() and not "0" <= c <= "9"), None)
+    if odd is not None:
+        raise forms.ValidationError(
+            _("Type the digits 0 to 9 only: “%(character)s” is not one of them."),
+            code="invalid_digit",
+            params={"character": odd},
+        )
     raise forms.ValidationError(
         _("Enter a whole number, like 1234 or 1.234."), code="invalid_number"
     )
@@ -57,23 +68,41 @@ class ReportCreateForm(forms.Form):
         label=_("Organisation"), queryset=Organisation.objects.none(), empty_label=None
     )
     programme = forms.ModelChoiceField(
-        label=_("Programme"), queryset=Programme.objects.filter(is_active=True).order_by("code")
+        label=_("Programme"),
+        queryset=Programme.objects.none(),
+        empty_label=_("Choose a programme"),
     )
-    period = forms.ModelChoiceField(label=_("Period"), queryset=ReportingPeriod.objects.none())
+    period = forms.ModelChoiceField(
+        label=_("Period"), queryset=ReportingPeriod.objects.none(), empty_label=_("Choose a period")
+    )
     province = forms.ModelChoiceField(
         label=_("Province"),
         queryset=Province.objects.order_by("code"),
         required=False,
+        empty_label=_("The organisation's province"),
         help_text=_("Only for national organisations: where the activities took place."),
     )
 
-    def __init__(self, *args, organisations, periods, **kwargs):
+    def __init__(self, *args, organisations, programmes, periods, **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["organisation"]).queryset = organisations
+        cast(forms.ModelChoiceField, self.fields["programme"]).queryset = programmes
         cast(forms.ModelChoiceField, self.fields["period"]).queryset = periods
         if all(organisation.province_id for organisation in organisations):
             # Provincial organisations file under their own province: nothing to choose.
             del self.fields["province"]
+
+    def clean(self):
+        super().clean()
+        data = self.cleaned_data
+        organisation, programme = data.get("organisation"), data.get("programme")
+        if organisation and programme and not programme.organisations.filter(pk=organisation.pk):
+            self.add_error(
+                "programme",
+                _("%(organisation)s does not run this programme.")
+                % {"organisation": organisation.name},
+            )
+        return data
 
 
 class ReportForm(forms.Form):
@@ -182,6 +211,42 @@ class ReportForm(forms.Form):
             figures=self.figure_inputs(),
         )
 
+    def partial_content(self) -> ReportContent:
+        """What could be read of an invalid form, so the rules can check the rest at once."""
+        data = self.cleaned_data
+        province = data.get("province")
+        return ReportContent(
+            title=data.get("title") or "",
+            narrative=data.get("narrative") or "",
+            commune=data.get("commune") or "",
+            province_id=province.pk if province else None,
+            pillars=list(data.get("pillars") or []),
+            figures=self.figure_inputs(),
+        )
+
+    def add_rule_errors(self, errors: dict[str, list[str]]) -> None:
+        """Add the rules' errors, except on an indicator that already has one from the form: a
+        figure that could not be read would also show as missing or not adding up."""
+        unread = {name.split("__")[0] for name in self.errors if name != NON_FIELD_ERRORS}
+        for name, messages in errors.items():
+            if name not in self.fields:
+                self.add_error(None, messages)
+            elif name not in self.errors and name.split("__")[0] not in unread:
+                self.add_error(name, messages)
+
+    def error_summary(self) -> list[dict]:
+        """Every error, in the order of the page, with the id of its field to link to."""
+        codes = {indicator.code: indicator for indicator in self.indicators}
+        items = [{"anchor": "", "label": "", "message": m} for m in self.non_field_errors()]
+        for name in self.fields:
+            for message in self.errors.get(name, []):
+                bound = self[name]
+                code = name.split("__")[0]
+                label = f"{code} · {bound.label}" if code in codes else str(bound.label)
+                anchor = bound.id_for_label or f"id_{name}"
+                items.append({"anchor": anchor, "label": label, "message": message})
+        return items
+
     def indicator_sections(self):
         """Indicators grouped by pillar, each with its bound fields, for the template."""
         sections: dict[str, dict] = {}
@@ -230,6 +295,17 @@ class ReopenForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
+class PeriodLockForm(forms.Form):
+    """Locking or unlocking a period, confirmed with a tick: it stops (or lets again) every
+    submission for the period."""
+
+    locked = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    confirm = forms.BooleanField(
+        label=_("I have checked: this is the period I mean."),
+        error_messages={"required": _("Tick the box to confirm.")},
+    )
+
+
 class AttachmentForm(forms.Form):
     file = forms.FileField(
         label=_("Evidence file"),
@@ -239,23 +315,31 @@ class AttachmentForm(forms.Form):
     )
 
 
-def started_periods():
-    return ReportingPeriod.objects.started().order_by("-start_date", "kind")
-
-
 class ReportFilter(django_filters.FilterSet):
     period = django_filters.ModelChoiceFilter(
-        label=_("Period"), queryset=lambda request: started_periods()
+        label=_("Period"),
+        queryset=lambda request: periods_in_use(),
+        empty_label=_("All periods"),
     )
     programme = django_filters.ModelChoiceFilter(
-        label=_("Programme"), queryset=Programme.objects.order_by("code")
+        label=_("Programme"),
+        queryset=Programme.objects.order_by("code"),
+        empty_label=_("All programmes"),
     )
     pillar = django_filters.ChoiceFilter(
-        label=_("Pillar"), choices=Pillar.choices, field_name="pillar_tags__pillar", distinct=False
+        label=_("Pillar"),
+        choices=Pillar.choices,
+        field_name="pillar_tags__pillar",
+        distinct=False,
+        empty_label=_("All pillars"),
     )
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=ActivityReport.Status.choices)
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=ActivityReport.Status.choices, empty_label=_("All statuses")
+    )
     province = django_filters.ModelChoiceFilter(
-        label=_("Province"), queryset=Province.objects.order_by("code")
+        label=_("Province"),
+        queryset=Province.objects.order_by("code"),
+        empty_label=_("All provinces"),
     )
 
     class Meta:

@@ -1,6 +1,7 @@
 """Reads of reports that depend on who is asking. Another organisation's report is a 404."""
 
 import datetime
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -130,14 +131,36 @@ def previous_report_for(*, user: User, report: ActivityReport) -> ActivityReport
     )
 
 
-def open_periods(*, today: datetime.date | None = None) -> QuerySet[ReportingPeriod]:
-    """Periods a new report can be opened for: started, not locked, of a frequency in use."""
-    kinds = {programme.period_kind for programme in Programme.objects.filter(is_active=True)}
+def programmes_for_new_report(*, organisations: Iterable[Any]) -> QuerySet[Programme]:
+    """Active programmes that at least one of these organisations runs."""
+    return (
+        Programme.objects.filter(is_active=True, organisations__in=list(organisations))
+        .distinct()
+        .order_by("code")
+    )
+
+
+def periods_in_use(
+    *, kinds: Iterable[str] | None = None, today: datetime.date | None = None
+) -> QuerySet[ReportingPeriod]:
+    """Started periods of the kinds programmes report by (those of every active programme by
+    default), most recent first: never a future period, nor months when all report by quarter."""
+    if kinds is None:
+        kinds = {programme.period_kind for programme in Programme.objects.filter(is_active=True)}
     return (
         ReportingPeriod.objects.started(today)
-        .filter(kind__in=kinds, is_locked=False)
+        .filter(kind__in=set(kinds))
         .order_by("-start_date", "kind")
     )
+
+
+def open_periods(
+    *, programmes: Iterable[Programme] | None = None, today: datetime.date | None = None
+) -> QuerySet[ReportingPeriod]:
+    """Periods a new report can be opened for: started, not locked, of the kinds these
+    programmes (every active one by default) report by."""
+    kinds = None if programmes is None else {programme.period_kind for programme in programmes}
+    return periods_in_use(kinds=kinds, today=today).filter(is_locked=False)
 
 
 def notifications_for(*, user: User) -> QuerySet[Notification]:
@@ -189,7 +212,7 @@ def report_version(
     """
     if not event_id:
         return None
-    if not user.is_portal_admin or not str(event_id).isdigit():
+    if not user.is_portal_admin or not re.fullmatch(r"[0-9]{1,18}", str(event_id)):
         raise Http404
     event = get_object_or_404(report.events, pk=int(event_id), kind__in=ReportEvent.VERSION_KINDS)
     snapshot = (

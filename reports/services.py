@@ -12,7 +12,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
@@ -265,6 +265,20 @@ def _validate_content(report: ActivityReport, content: ReportContent) -> dict:
     return errors
 
 
+def report_content_errors(
+    *, report: ActivityReport, content: ReportContent, submit: bool = False
+) -> dict[str, list[str]]:
+    """Every rule the content breaks, those of a save and, when submitting, those of a submission,
+    all at once (report_update stops at the first kind); nothing is saved."""
+    errors = _validate_content(report, content)
+    if submit:
+        for name, messages in check_complete(
+            report.programme.indicators.all(), content.figures
+        ).items():
+            errors.setdefault(name, messages)
+    return errors
+
+
 @transaction.atomic
 def report_update(
     *,
@@ -376,11 +390,21 @@ def report_withdraw(
 
 
 def _decided_message(report: ActivityReport) -> str:
+    """Who decided the report, and when, for the reviewer who came second."""
+    last = report.events.select_related("actor").order_by("-created_at", "-pk").first()
+    if last is None:
+        return _("This report is no longer waiting for review.")
+    facts = {
+        "name": str(last.actor),
+        "time": formats.date_format(timezone.localtime(last.created_at), "SHORT_DATETIME_FORMAT"),
+    }
     if report.status == Status.APPROVED:
-        return _("Another reviewer has already approved this report.")
+        return _("%(name)s approved this report first, at %(time)s.") % facts
     if report.status == Status.RETURNED:
-        return _("Another reviewer has already returned this report.")
-    return _("This report is no longer waiting for review.")
+        return _("%(name)s returned this report first, at %(time)s.") % facts
+    return (
+        _("This report is no longer waiting for review: %(name)s changed it at %(time)s.") % facts
+    )
 
 
 def _for_decision(

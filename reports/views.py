@@ -17,12 +17,14 @@ from django.views.generic import FormView, ListView, TemplateView
 from indicators.models import Indicator
 from portal.http import AuthenticatedHttpRequest
 from portal.models import Membership, Organisation
+from portal.pagination import LenientPaginationMixin
 from portal.permissions import ensure_admin
 from reports import access, selectors, services
 from reports.figures import inputs_from_figures
 from reports.forms import (
     AttachmentForm,
     DecisionForm,
+    PeriodLockForm,
     ReopenForm,
     ReportCreateForm,
     ReportFilter,
@@ -44,7 +46,7 @@ def add_errors(form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-class FilteredListView(ListView):
+class FilteredListView(LenientPaginationMixin, ListView):
     """A list of reports read through `selector` (scoped to the user), then filtered."""
 
     request: AuthenticatedHttpRequest
@@ -82,7 +84,7 @@ class ReviewQueueView(FilteredListView):
     selector = selectors.review_queue_for
 
 
-class ReturnedListView(ListView):
+class ReturnedListView(LenientPaginationMixin, ListView):
     request: AuthenticatedHttpRequest
     template_name = "reports/returned_list.html"
     context_object_name = "reports"
@@ -106,10 +108,12 @@ class ReportCreateView(FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
+        programmes = selectors.programmes_for_new_report(organisations=self.organisations)
         return {
             **super().get_form_kwargs(),
             "organisations": self.organisations,
-            "periods": selectors.open_periods(),
+            "programmes": programmes,
+            "periods": selectors.open_periods(programmes=programmes),
         }
 
     def form_valid(self, form):
@@ -167,8 +171,68 @@ class ReportEditView(FormView):
         context["report"] = self.report
         context["return_comment"] = selectors.latest_return_comment(self.report)
         context["attachments"] = self.report.attachments.order_by("uploaded_at")
-        context["attachment_form"] = AttachmentForm()
+        context.setdefault("attachment_form", AttachmentForm())
         return context
+
+    def post(self, request, *args, **kwargs):
+        # A file chosen and then "Save draft" pressed is attached too, not silently dropped.
+        if {"attach", "remove_attachment"} & set(request.POST) or "file" in request.FILES:
+            return self.change_evidence(self.get_form())
+        return super().post(request, *args, **kwargs)
+
+    def change_evidence(self, form):
+        """Attach or remove a file from the edit form itself: what was typed is saved as a draft
+        first when it can be; when it cannot, the form comes back with it all and its errors."""
+        saved = form.is_valid() and self.save_draft(form)
+        attachment_form = AttachmentForm(self.request.POST, self.request.FILES)
+        try:
+            if "remove_attachment" not in self.request.POST:
+                if not attachment_form.is_valid():
+                    raise ValidationError(attachment_form.errors.get("file") or [])  # type: ignore[arg-type]
+                services.attachment_add(
+                    actor=self.request.user,
+                    report_id=self.report.pk,
+                    upload=attachment_form.cleaned_data["file"],
+                )
+                done = _("The file was attached.")
+            else:
+                attachment = get_object_or_404(
+                    self.report.attachments, pk=_whole(self.request.POST["remove_attachment"])
+                )
+                services.attachment_delete(actor=self.request.user, attachment_id=attachment.pk)
+                done = _("The file was removed.")
+        except (ValidationError, services.WorkflowError) as error:
+            messages_ = error.messages if isinstance(error, ValidationError) else [str(error)]
+            if saved:  # the typed content is safe: show the file's problem on the saved page
+                for message in messages_:
+                    messages.error(self.request, message)
+                return redirect("reports:edit", pk=self.report.pk)
+            attachment_form = AttachmentForm()
+            attachment_form.errors["file"] = attachment_form.error_class(messages_)
+            return self.render_invalid(form, attachment_form=attachment_form)
+        messages.success(self.request, done)
+        if saved:
+            return redirect("reports:edit", pk=self.report.pk)
+        messages.error(
+            self.request, _("Your changes were not saved yet: correct the fields marked below.")
+        )
+        return self.render_invalid(form)
+
+    def save_draft(self, form) -> bool:
+        try:
+            services.report_update(
+                actor=self.request.user,
+                report_id=self.report.pk,
+                content=form.content(),
+                expected_version=form.cleaned_data["version"],
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+            return False
+        except services.WorkflowError as error:
+            form.add_error(None, str(error))
+            return False
+        return True
 
     def form_valid(self, form):
         submit = "submit" in self.request.POST
@@ -197,7 +261,26 @@ class ReportEditView(FormView):
             messages.error(
                 self.request, _("The report was not submitted: correct the fields marked below.")
             )
-        return super().form_invalid(form)
+        return self.render_invalid(form)
+
+    def render_invalid(self, form, **context):
+        """The form with everything typed and every error at once: the form's own (figures that
+        cannot be read) and the rules' (sums, missing figures), which a save finds by kind."""
+        form.add_rule_errors(
+            services.report_content_errors(
+                report=self.report,
+                content=form.partial_content(),
+                submit="submit" in self.request.POST,
+            )
+        )
+        return self.render_to_response(self.get_context_data(form=form, **context))
+
+
+def _whole(text: str) -> int:
+    """An id from a form, or a 404."""
+    if not (text.isascii() and text.isdigit()):
+        raise Http404
+    return int(text)
 
 
 class ReportDetailView(TemplateView):
@@ -367,7 +450,7 @@ def attachment_download(request, pk, attachment_pk):
     return response
 
 
-class PeriodListView(ListView):
+class PeriodListView(LenientPaginationMixin, ListView):
     template_name = "reports/period_list.html"
     context_object_name = "periods"
     paginate_by = 24
@@ -380,20 +463,38 @@ class PeriodListView(ListView):
         return ReportingPeriod.objects.select_related("locked_by").order_by("-start_date", "kind")
 
 
-class PeriodLockView(View):
-    def post(self, request, pk):
+class PeriodLockView(FormView):
+    """Lock (or unlock) a period after a confirmation page: one click on the list never does."""
+
+    request: AuthenticatedHttpRequest
+    template_name = "reports/period_lock.html"
+    form_class = PeriodLockForm
+
+    def dispatch(self, request, *args, **kwargs):
         ensure_admin(request.user)
-        period = get_object_or_404(ReportingPeriod, pk=pk)
-        locked = request.POST.get("locked") == "1"
-        services.period_set_locked(actor=request.user, period_id=period.pk, locked=locked)
+        self.period = get_object_or_404(ReportingPeriod, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"locked": not self.period.is_locked}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            period=self.period, locking=not self.period.is_locked, **kwargs
+        )
+
+    def form_valid(self, form):
+        locked = form.cleaned_data["locked"]
+        services.period_set_locked(actor=self.request.user, period_id=self.period.pk, locked=locked)
+        label = self.period.label
         if locked:
-            messages.success(request, _("%(period)s is locked.") % {"period": period.label})
+            messages.success(self.request, _("%(period)s is locked.") % {"period": label})
         else:
-            messages.success(request, _("%(period)s is open again.") % {"period": period.label})
+            messages.success(self.request, _("%(period)s is open again.") % {"period": label})
         return redirect("reports:periods")
 
 
-class NotificationListView(ListView):
+class NotificationListView(LenientPaginationMixin, ListView):
     request: AuthenticatedHttpRequest
     template_name = "reports/notification_list.html"
     context_object_name = "notifications"

@@ -14,7 +14,7 @@ from typing import IO
 
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from portal.models import Province
 from portal.spreadsheets import csv_stream, in_current_language, write_xlsx
@@ -36,7 +36,7 @@ HEADERS = {
     "value": gettext_lazy("Value"),
     "numerator": gettext_lazy("Numerator"),
     "denominator": gettext_lazy("Denominator"),
-    "reports": gettext_lazy("Reports"),
+    "reports": pgettext_lazy("count", "Reports"),
     "organisations": gettext_lazy("Organisations reporting"),
     "organisations_expected": gettext_lazy("Organisations expected"),
     "provinces": gettext_lazy("Provinces with data"),

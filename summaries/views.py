@@ -12,6 +12,7 @@ from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from portal.http import AuthenticatedHttpRequest
+from portal.pagination import LenientPaginationMixin
 from portal.permissions import ensure_admin
 from reports.models import ReportingPeriod
 from summaries import files, selectors, services
@@ -110,7 +111,7 @@ class DownloadView(View):
         )
 
 
-class ReleaseListView(ListView):
+class ReleaseListView(LenientPaginationMixin, ListView):
     """Every release and revision, newest first, with their files; admins publish from here."""
 
     request: AuthenticatedHttpRequest
@@ -152,7 +153,7 @@ class ReleasePublishView(View):
         return redirect("summaries:releases")
 
 
-class AggregationRunListView(ListView):
+class AggregationRunListView(LenientPaginationMixin, ListView):
     request: AuthenticatedHttpRequest
     template_name = "summaries/run_list.html"
     context_object_name = "runs"

@@ -68,6 +68,7 @@ def test_a_report_goes_from_draft_to_the_summary_and_the_download(new_page, sett
     reviewer = factories.reviewer(provinces=[hanoi])
     admin = factories.admin_user()
     programme = factories.programme(PROGRAMME)
+    organisation.programmes.add(programme)
     period = factories.period(PERIOD)
 
     # The reporter files the report in Vietnamese, the default language.

@@ -1,6 +1,7 @@
 """Settings come from the environment: embedded defaults, real services, production rules."""
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -131,3 +132,62 @@ def test_a_per_address_login_limit_below_the_per_account_one_stops_start_up():
 
     assert result.returncode != 0
     assert "LOGIN_ADDRESS_FAILURE_LIMIT" in result.stderr
+
+
+LEVEL_PROBE = "import logging; print(logging.getLogger('portal.audit').getEffectiveLevel())"
+
+
+def run_manage(*args: str, **variables: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
+    env.update(variables, DJANGO_SETTINGS_MODULE="config.settings")
+    return subprocess.run(  # noqa: S603 - fixed interpreter and arguments
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_commands_keep_the_audit_log_lines_quiet_unless_asked():
+    quiet = run_manage("shell", "-c", LEVEL_PROBE)
+    asked = run_manage("shell", "-c", LEVEL_PROBE, AUDIT_LOG_LEVEL="INFO")
+
+    assert quiet.stdout.split()[-1] == str(logging.WARNING), quiet.stderr
+    assert asked.stdout.split()[-1] == str(logging.INFO), asked.stderr
+
+
+def test_the_web_process_logs_audit_lines():
+    found = run_python(f"import django; django.setup(); {LEVEL_PROBE}")
+
+    assert found.stdout.strip() == str(logging.INFO), found.stderr
+
+
+def test_e_mail_links_follow_the_port_the_portal_is_served_on():
+    probe_url = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.PORTAL_BASE_URL)"
+    )
+
+    assert run_python(probe_url, PORT="8123").stdout.strip() == "http://127.0.0.1:8123"
+    assert (
+        run_python(
+            probe_url, PORT="8123", PORTAL_BASE_URL="https://napwps.example.vn/"
+        ).stdout.strip()
+        == "https://napwps.example.vn"
+    )
+
+
+def test_make_run_serves_and_links_on_the_same_port():
+    result = subprocess.run(
+        ["make", "-n", "-o", ".venv/.installed", "run", "PORT=8123"],  # noqa: S607 - make on PATH
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    serve = next(line for line in result.stdout.splitlines() if "runserver" in line)
+    assert "127.0.0.1:8123" in serve
+    assert "PORTAL_BASE_URL=${PORTAL_BASE_URL:-http://127.0.0.1:8123}" in serve

@@ -194,10 +194,10 @@ def test_period_lock_is_for_admins_only(client, world):
     period = factories.period("2026-Q2")
     url = reverse("reports:period_lock", args=[period.pk])
     client.force_login(world["reviewer_in_scope"])
-    assert client.post(url, {"locked": "1"}).status_code == 403
+    assert client.post(url, {"locked": "1", "confirm": "on"}).status_code == 403
 
     client.force_login(world["admin"])
-    client.post(url, {"locked": "1"})
+    client.post(url, {"locked": "1", "confirm": "on"})
 
     period.refresh_from_db()
     assert period.is_locked
@@ -253,6 +253,7 @@ def test_creating_through_the_page_ignores_an_organisation_the_user_does_not_rep
 
 
 def test_creating_twice_leads_to_the_existing_report(client, world):
+    world["organisation"].programmes.add(factories.programme())
     client.force_login(world["own_reporter"])
     data = {
         "organisation": world["organisation"].pk,

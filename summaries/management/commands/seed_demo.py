@@ -3,6 +3,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from indicators.demo import seed_programmes_run
 from portal.demo import DEMO_PASSWORD, seed_people
@@ -33,11 +34,13 @@ class Command(BaseCommand):
             raise CommandError("seed_demo refuses to run with DJANGO_ENV=production.")
         if options["reports"] < 0:
             raise CommandError("--reports cannot be negative.")
+        # The demo pretends a day in the past, never one after the real today.
+        today = min(options["today"], timezone.localdate())
         logins = seed_people()
         seed_programmes_run()
-        created = seed_reports(options["reports"], seed=options["seed"], today=options["today"])
+        created = seed_reports(options["reports"], seed=options["seed"], today=today)
         self.stdout.write(f"Demo reports: {created} new.")
-        for release in seed_releases(today=options["today"]):
+        for release in seed_releases(today=today):
             hidden = f"{release.hidden_cells} of {release.cells} cells hidden"
             self.stdout.write(f"Published {release.label}: {hidden}.")
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
