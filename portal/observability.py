@@ -8,6 +8,7 @@ reports and summaries tables, is wiring and lives in `config.metrics`.
 import logging
 import re
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -84,26 +85,28 @@ def sentry_init(
     from sentry_sdk.integrations.django import DjangoIntegration
     from sentry_sdk.integrations.logging import LoggingIntegration
 
-    options: dict[str, Any] = {}
-    if transport is not None:
-        options["transport"] = transport
-    sentry_sdk.init(
-        dsn=dsn,
-        environment=environment,
-        release=release,
-        send_default_pii=False,
-        include_local_variables=False,
-        max_request_body_size="never",
-        before_send=cast(Any, scrub_event),
-        before_breadcrumb=cast(Any, _scrub_breadcrumb),
-        traces_sample_rate=traces_sample_rate,
-        integrations=[
-            DjangoIntegration(),
-            CeleryIntegration(),
-            LoggingIntegration(level=logging.INFO, event_level=logging.ERROR),
-        ],
-        **options,
-    )
+    options: dict[str, Any] = {} if transport is None else {"transport": transport}
+    with warnings.catch_warnings():
+        # sentry-sdk 2.7x deprecates send_default_pii in favour of `data_collection`; False is
+        # what both default to, written out so that nobody turns it on by mistake.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        sentry_sdk.init(
+            dsn=dsn,
+            environment=environment,
+            release=release,
+            send_default_pii=False,
+            include_local_variables=False,
+            max_request_body_size="never",
+            before_send=cast(Any, scrub_event),
+            before_breadcrumb=cast(Any, _scrub_breadcrumb),
+            traces_sample_rate=traces_sample_rate,
+            integrations=[
+                DjangoIntegration(),
+                CeleryIntegration(),
+                LoggingIntegration(level=logging.INFO, event_level=logging.ERROR),
+            ],
+            **options,
+        )
 
 
 def _scrub_breadcrumb(crumb: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
