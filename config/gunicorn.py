@@ -4,11 +4,15 @@
   the workers, empty at start (`PROMETHEUS_MULTIPROC_DIR`, else a new temporary directory), and
   to hear when a worker exits.
 - `LOG_FORMAT=json`: gunicorn's own error and access logs as JSON lines too, like the portal's.
+- No control socket (gunicorn 27 opens one in the home directory by default): the portal does not
+  use it, and two gunicorns of one user would fight over the same path.
 """
 
 import os
 import shutil
 import tempfile
+
+control_socket_disable = True
 
 # Set before anything imports prometheus_client: it picks its storage when first imported.
 _made_directory = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
@@ -52,6 +56,7 @@ if os.environ.get("LOG_FORMAT", "plain") == "json":
                 "stream": "ext://sys.stdout",
             },
         },
+        "root": {"handlers": ["error"], "level": "INFO"},
         "loggers": {
             "gunicorn.error": {"handlers": ["error"], "level": "INFO", "propagate": False},
             "gunicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},

@@ -1,8 +1,9 @@
 """Checks behind /healthz: can the portal reach its database and its broker, and if not, why?
 
-Each check names the failing dependency, the error's class and, when the error wraps another,
-the class of the innermost cause (a refused connection, a timeout, a failed authentication).
-Messages are left out: /healthz is public, and they name hosts and users.
+Each check names the failing dependency, the error's class, the class of its cause (the socket's
+error when there is one) and a reason from a fixed list (connection refused, timed out,
+authentication failed, ...). Messages are left out: /healthz is public, and they name hosts and
+users.
 """
 
 import time
@@ -21,6 +22,7 @@ class Check:
     milliseconds: float
     error: str = ""
     cause: str = ""
+    reason: str = ""
 
     @property
     def healthy(self) -> bool:
@@ -37,28 +39,65 @@ class Check:
             found["error"] = self.error
         if self.cause:
             found["cause"] = self.cause
+        if self.reason:
+            found["reason"] = self.reason
         return found
 
 
-def _innermost_cause(exc: BaseException) -> str:
-    """The class of the deepest exception this one was raised from or while handling."""
-    seen = {id(exc)}
-    inner = exc
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and those it was raised from (or, unless suppressed, while handling)."""
+    chain = [exc]
     while True:
-        nested = inner.__cause__ or inner.__context__
-        if nested is None or id(nested) in seen:
-            break
-        seen.add(id(nested))
-        inner = nested
-    return type(inner).__name__ if inner is not exc else ""
+        last = chain[-1]
+        nested = last.__cause__ or (None if last.__suppress_context__ else last.__context__)
+        if nested is None or any(nested is seen for seen in chain):
+            return chain
+        chain.append(nested)
+
+
+def _cause(chain: list[BaseException]) -> str:
+    """The class of the root cause worth naming: the socket's error (refused, timed out) if
+    there is one, else what the first error was raised from."""
+    for inner in chain[1:]:
+        if isinstance(inner, OSError):
+            return type(inner).__name__
+    return type(chain[1]).__name__ if len(chain) > 1 else ""
+
+
+# Words of the drivers' messages, and what to tell the operator; the messages themselves name
+# hosts and users, so only these fixed reasons leave the portal.
+REASONS = [
+    (("refused",), "connection refused"),
+    (("timed out", "timeout"), "timed out"),
+    (("password", "authentication", "auth", "noauth", "wrongpass"), "authentication failed"),
+    (("could not translate host", "name or service not known", "nodename"), "host not found"),
+    (("too many", "max number of clients"), "too many connections"),
+    (("shutting down", "starting up", "terminating", "recovery mode"), "server restarting"),
+    (("does not exist",), "database does not exist"),
+]
+
+
+def _reason(chain: list[BaseException]) -> str:
+    for exc in chain:
+        if isinstance(exc, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(exc, TimeoutError):
+            return "timed out"
+    text = " ".join(str(exc) for exc in chain).lower()
+    for words, reason in REASONS:
+        if any(word in text for word in words):
+            return reason
+    return "other"
 
 
 def _failed(started: float, exc: BaseException) -> Check:
+    chain = _chain(exc)
     return Check(
         state="error",
         milliseconds=(time.perf_counter() - started) * 1000,
         error=type(exc).__name__,
-        cause=_innermost_cause(exc),
+        cause=_cause(chain),
+        reason=_reason(chain),
     )
 
 

@@ -83,7 +83,7 @@ def sentry_init(
     import sentry_sdk
     from sentry_sdk.integrations.celery import CeleryIntegration
     from sentry_sdk.integrations.django import DjangoIntegration
-    from sentry_sdk.integrations.logging import LoggingIntegration
+    from sentry_sdk.integrations.logging import LoggingIntegration, ignore_logger
 
     options: dict[str, Any] = {} if transport is None else {"transport": transport}
     with warnings.catch_warnings():
@@ -107,6 +107,8 @@ def sentry_init(
             ],
             **options,
         )
+    # Requests for other host names (scanners) are refused with a 400; not an error to chase.
+    ignore_logger("django.security.DisallowedHost")
 
 
 def _scrub_breadcrumb(crumb: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
