@@ -205,6 +205,7 @@ class Stack:
         self.tmp.chmod(0o711)  # the postgres user must reach its data directory inside
         self.processes: dict[str, subprocess.Popen] = {}
         self.logs: dict[str, Path] = {}
+        self.log_offsets: dict[str, int] = {}  # where the latest start of each began its log
         self.pg_bin = pg_binaries()
         self.pg_data = self.tmp / "postgres"
         self.pg_running = False
@@ -286,6 +287,7 @@ class Stack:
     def start(self, name: str, args: list[str], env: dict[str, str] | None = None) -> None:
         log = self.tmp / f"{name}.log"
         self.logs[name] = log
+        self.log_offsets[name] = log.stat().st_size if log.exists() else 0
         handle = log.open("ab")
         self.processes[name] = subprocess.Popen(  # noqa: S603 - our own commands
             args,
@@ -313,6 +315,15 @@ class Stack:
     def alive(self, name: str) -> bool:
         process = self.processes.get(name)
         return process is not None and process.poll() is None
+
+    def log_since_start(self, name: str) -> str:
+        """What the process wrote since it was last started."""
+        path = self.logs.get(name)
+        if not path or not path.exists():
+            return ""
+        with path.open("rb") as handle:
+            handle.seek(self.log_offsets.get(name, 0))
+            return handle.read().decode(errors="replace")
 
     def log_tail(self, name: str, lines: int = 25) -> str:
         path = self.logs.get(name)
@@ -842,7 +853,7 @@ class ProdCheck:
         return response.status_code, body.get("database"), body.get("broker")
 
     def worker_ready(self) -> bool:
-        return "ready" in self.stack.log_tail("worker", 200)
+        return " ready." in self.stack.log_since_start("worker")
 
     # People ----------------------------------------------------------------------------------
 
