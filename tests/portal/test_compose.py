@@ -123,3 +123,11 @@ def test_make_prod_check_runs_the_smoke_test_and_ci_runs_it_after_the_tests():
     assert re.search(r"^prod-check: .*\n\t.*scripts/prod_check\.py", makefile, re.MULTILINE)
     ci = (ROOT / ".ci" / "run").read_text()
     assert ci.index("make test") < ci.index("make prod-check")
+
+
+def test_the_database_is_a_postgresql_the_images_pg_dump_can_back_up():
+    """`manage.py backup` runs pg_dump in the web container: Debian bookworm's client is 15,
+    and pg_dump refuses a newer server."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "bookworm" in dockerfile and "postgresql-client" in dockerfile
+    assert compose()["services"]["db"]["image"] == "postgres:15"
