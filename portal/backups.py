@@ -311,5 +311,5 @@ def _untar_media(archive_path: Path, root: Path) -> int:
     root.mkdir(parents=True, exist_ok=True)
     with tarfile.open(archive_path, "r:gz") as archive:
         members = [m for m in archive.getmembers() if m.isfile()]
-        archive.extractall(root, members=members, filter="data")  # nosec B202 - "data" filter
+        archive.extractall(root, members=members, filter="data")
     return len(members)
