@@ -107,7 +107,7 @@ def a_portal_with_everything():
 
 
 @pytest.mark.skipif(not POSTGRES, reason="backups of PostgreSQL need DATABASE_URL=postgres://...")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_backup_restored_into_a_new_database_has_every_report_figure_file_and_release(
     tmp_path, media_root, empty_database
 ):

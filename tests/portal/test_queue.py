@@ -17,7 +17,7 @@ def test_an_unknown_task_name_fails_before_anything_is_queued():
         enqueue_on_commit("summaries.tasks.no_such_task", 1)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_task_runs_only_once_the_transaction_commits(monkeypatch):
     calls = []
     task = task_named("reports.tasks.send_pending_emails")
