@@ -835,7 +835,10 @@ class ProdCheck:
         )
         c.check(
             "Celery beat is running",
-            wait_for(lambda: stack.alive("beat") and "beat" in stack.log_tail("beat", 50), 30),
+            wait_for(
+                lambda: stack.alive("beat") and "beat: Starting" in stack.log_since_start("beat"),
+                30,
+            ),
             stack.log_tail("beat"),
         )
         healthcheck = stack.run(
@@ -1211,6 +1214,27 @@ class ProdCheck:
                 )
             ),
             metrics[:1500],
+        )
+        # A task that fails for good (called without its arguments): counted, and reported.
+        self.stack.run(
+            [str(BIN / "celery"), "-A", "config", "call", "summaries.tasks.recompute_summary"],
+            timeout=60,
+        )
+        failures = 'portal_celery_task_failures_total{task="summaries.tasks.recompute_summary"}'
+        c.check(
+            "a task that fails for good is counted in /metrics",
+            wait_for(lambda: failures + " 1.0" in self.metrics(), 30),
+        )
+        c.check(
+            "... and reported to Sentry by the worker",
+            wait_for(
+                lambda: any(
+                    v.get("type") == "TypeError"
+                    for e in self.stack.sentry.events
+                    for v in (e.get("exception") or {}).get("values", [])
+                ),
+                20,
+            ),
         )
         c.check(
             "/metrics as a logged-in admin",

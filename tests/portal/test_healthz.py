@@ -79,3 +79,30 @@ def test_a_database_failure_is_named_by_class_and_reason_without_its_message(mon
     assert check.cause == "ConnectionRefusedError"
     assert check.reason == "connection refused"
     assert "db.internal" not in json.dumps(check.as_dict())
+
+
+def test_in_production_the_probes_answer_plain_http_and_pages_still_redirect(client, db, settings):
+    """The compose health check and the metrics scraper speak plain HTTP inside the compose
+    network; a redirect to HTTPS would fail them (gunicorn has no TLS)."""
+    from tests.portal.test_settings import run_python
+
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps([settings.SECURE_SSL_REDIRECT, settings.SECURE_REDIRECT_EXEMPT]))"
+    )
+    probe = run_python(
+        code,
+        DJANGO_ENV="production",
+        DJANGO_SECRET_KEY="probe-" + "x" * 50,
+        ALLOWED_HOSTS="testserver",
+    )
+    assert probe.returncode == 0, probe.stderr
+    redirect, exempt = json.loads(probe.stdout.strip().splitlines()[-1])
+    assert redirect is True
+    settings.SECURE_SSL_REDIRECT, settings.SECURE_REDIRECT_EXEMPT = redirect, exempt
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/metrics").status_code == 401
+    login = client.get(reverse("login"))
+    assert login.status_code == 301 and login["Location"].startswith("https://")
