@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup lint format messages compilemessages worker beat clean
+.PHONY: run test prod-check setup lint format messages compilemessages worker beat clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ test: setup
 	  ALLOWED_HOSTS=portal.example.vn DATABASE_URL= REDIS_URL= \
 	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 	$(BIN)/python -m pytest
+
+# The production stack of docker-compose.yml (PostgreSQL, Redis, gunicorn, worker, beat) started
+# natively on loopback, used over HTTP, then broken on purpose. Needs PostgreSQL's server binaries
+# (initdb, pg_ctl) and redis-server; touches no other database or Redis. See the README.
+prod-check: setup
+	$(BIN)/python scripts/prod_check.py
 
 lint:
 	$(BIN)/ruff format --check .

@@ -1,9 +1,11 @@
 """The Celery application. Worker and beat read the same Django settings as the web."""
 
+import logging.config
 import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import setup_logging, task_failure
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -31,3 +33,19 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=17, hour="*/6"),
     },
 }
+
+
+@setup_logging.connect
+def _use_the_portal_logging(**kwargs) -> None:
+    """Worker and beat log as the web does (LOG_LEVEL, and JSON lines with LOG_FORMAT=json)."""
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+
+
+@task_failure.connect
+def _count_failed_task(sender=None, **kwargs) -> None:
+    """A task that failed for good, counted for /metrics (portal_celery_task_failures)."""
+    from portal.observability import record_task_failure
+
+    record_task_failure(getattr(sender, "name", "unknown"))

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog, set_language
 
+from config.metrics import metrics_view
 from config.views import HomeView
 from portal import twofactor, views
 from portal.forms import LoginForm
@@ -11,6 +12,7 @@ from portal.forms import LoginForm
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

@@ -11,7 +11,7 @@ from django.views.generic import ListView
 
 from portal import audit, services
 from portal.filters import AuditFilter
-from portal.health import broker_state, database_state
+from portal.health import broker_check, database_check
 from portal.pagination import LenientPaginationMixin
 from portal.selectors import audit_events_for
 from portal.spreadsheets import csv_stream, in_current_language
@@ -21,12 +21,18 @@ from portal.spreadsheets import csv_stream, in_current_language
 @never_cache
 @require_GET
 def healthz(request):
-    """Database and broker state as JSON; 200 only when both answer."""
-    state = {"database": database_state(), "broker": broker_state()}
-    healthy = state["database"] == "ok" and state["broker"] in {"ok", "eager"}
-    return JsonResponse(
-        {"status": "ok" if healthy else "error", **state}, status=200 if healthy else 503
-    )
+    """Database and broker state as JSON; 200 only when both answer. When one does not,
+    `failing` names it and `checks` gives the error's class and its innermost cause."""
+    checks = {"database": database_check(), "broker": broker_check()}
+    failing = [name for name, check in checks.items() if not check.healthy]
+    body: dict = {
+        "status": "error" if failing else "ok",
+        **{name: check.summary for name, check in checks.items()},
+    }
+    if failing:
+        body["failing"] = failing
+        body["checks"] = {name: check.as_dict() for name, check in checks.items()}
+    return JsonResponse(body, status=503 if failing else 200)
 
 
 def locked_out(request, original_response=None, credentials=None):

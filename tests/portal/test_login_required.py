@@ -19,6 +19,8 @@ ANONYMOUS_ALLOWED = {
     "healthz",
     "admin:login",
 }
+# For machines: a scraper presents a bearer token, so a visitor gets 401, not the login page.
+TOKEN_PROTECTED = {"metrics"}
 SAMPLES = {"int": ["1"], "str": ["x", "PH-01"], "slug": ["x"], "path": ["x"], "uuid": []}
 REGEX_SAMPLES = ["portal", "user", "1", "x"]
 
@@ -53,7 +55,8 @@ def sample_url(name: str, pattern: URLPattern) -> str:
 
 
 PROTECTED = sorted(
-    ((n, p) for n, p in named_patterns() if n not in ANONYMOUS_ALLOWED), key=lambda item: item[0]
+    ((n, p) for n, p in named_patterns() if n not in ANONYMOUS_ALLOWED | TOKEN_PROTECTED),
+    key=lambda item: item[0],
 )
 
 
@@ -81,3 +84,11 @@ def test_the_allow_list_is_reachable_without_login(client, db, name):
 
 def test_every_allowed_name_is_a_real_url_pattern():
     assert set(dict(named_patterns())) >= ANONYMOUS_ALLOWED
+
+
+@pytest.mark.parametrize("name", sorted(TOKEN_PROTECTED))
+def test_machine_endpoints_ask_visitors_for_their_token(client, db, name):
+    response = client.get(reverse(name))
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")

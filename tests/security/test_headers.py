@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from summaries import aggregation
+from summaries.services import aggregation_full
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -89,11 +89,13 @@ def test_a_logged_in_page_carries_every_header(production, client):
 
 def test_a_download_carries_every_header(production, client):
     admin = factories.admin_user()
-    factories.approved_report()
-    aggregation.rebuild_all()
-    factories.publish(2026, 2, admin=admin)
+    factories.approved_report(period_code="2026-Q2")
+    aggregation_full()  # on commit in production; a test's transaction never commits
+    release = factories.publish(2026, 2, admin=admin)
     client.force_login(admin)
-    response = client.get(reverse("summaries:download_xlsx"), secure=True)
+    response = client.get(
+        reverse("summaries:download_xlsx"), {"release": release.pk, "year": 2026}, secure=True
+    )
     assert response.status_code == 200
     assert_protected(response)
 
