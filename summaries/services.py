@@ -1,5 +1,6 @@
 """Writes of the summaries: aggregation runs that admins can follow, rebuilds, download logs."""
 
+import datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -45,8 +46,27 @@ def aggregation_recompute(*, province_id: int, period_id: int) -> AggregationRun
     return run
 
 
+# Longer than the longest task's hard time limit (summaries.tasks: 40 minutes): a run still
+# "running" after this lost its worker (killed, machine restarted) and will never finish.
+LOST_AFTER = datetime.timedelta(hours=1)
+
+
+def aggregation_runs_settle_lost() -> int:
+    """Mark runs whose worker died as failed, so the runs page tells the truth; returns how many.
+    What they were recomputing is still marked stale, and the reconciler recomputes it."""
+    return Run.objects.filter(
+        status=Run.Status.RUNNING, started_at__lt=timezone.now() - LOST_AFTER
+    ).update(
+        status=Run.Status.FAILED,
+        finished_at=timezone.now(),
+        error=_("The worker stopped before the run finished; the reconciler recomputes its cells."),
+    )
+
+
 def aggregation_reconcile() -> AggregationRun | None:
-    """Recompute every (province, period) still marked stale; None when there is nothing to do."""
+    """Recompute every (province, period) still marked stale; None when there is nothing to do.
+    Runs left "running" by a worker that died are marked failed first."""
+    aggregation_runs_settle_lost()
     cells = aggregation.stale_cells()
     if not cells:
         return None

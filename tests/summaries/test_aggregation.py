@@ -274,3 +274,27 @@ def test_an_admin_starts_a_rebuild_from_the_page(
     assert run.status == "done"
     assert stored_sums() == expected_sums()
     assert ActivityReport.objects.filter(status="approved").count() == 1
+
+
+def test_a_run_whose_worker_died_is_marked_failed_by_the_reconciler():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    lost = AggregationRun.objects.create(
+        kind=AggregationRun.Kind.CELLS,
+        status=AggregationRun.Status.RUNNING,
+        started_at=timezone.now() - timedelta(hours=2),
+    )
+    busy = AggregationRun.objects.create(
+        kind=AggregationRun.Kind.FULL,
+        status=AggregationRun.Status.RUNNING,
+        started_at=timezone.now() - timedelta(minutes=5),
+    )
+
+    services.aggregation_reconcile()
+
+    lost.refresh_from_db()
+    busy.refresh_from_db()
+    assert lost.status == AggregationRun.Status.FAILED and lost.error
+    assert busy.status == AggregationRun.Status.RUNNING
