@@ -236,7 +236,7 @@ LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "NAME": "portal.passwords.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
     # Django's common passwords and the Vietnamese ones (portal/common_passwords_vi.txt).

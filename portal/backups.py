@@ -21,7 +21,7 @@ import os
 import re
 import shutil
 import sqlite3
-import subprocess  # nosec B404 - runs pg_dump and pg_restore with argument lists, no shell
+import subprocess  # runs pg_dump and pg_restore with argument lists, never a shell
 import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -121,7 +121,7 @@ def pg_tool(name: str, server_major: int) -> str:
     best: tuple[int, str] | None = None
     for candidate in filter(None, candidates):
         try:
-            out = subprocess.run(  # noqa: S603  # nosec B603 - a PostgreSQL tool, no shell
+            out = subprocess.run(  # noqa: S603 - a PostgreSQL tool, no shell
                 [candidate, "--version"], capture_output=True, text=True, timeout=30, check=True
             ).stdout
         except (OSError, subprocess.SubprocessError):
@@ -156,7 +156,7 @@ def _pg_environment() -> tuple[dict[str, str], list[str]]:
 
 
 def _run(command: list[str], env: dict[str, str], what: str) -> None:
-    result = subprocess.run(  # noqa: S603  # nosec B603 - a PostgreSQL tool, no shell
+    result = subprocess.run(  # noqa: S603 - a PostgreSQL tool, no shell
         command, env=env, capture_output=True, text=True, check=False
     )
     if result.returncode != 0:

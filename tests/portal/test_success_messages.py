@@ -58,6 +58,7 @@ def act_create(client):
     client.force_login(author)
     organisation = author.membership_list[0].organisation
     programme, period = factories.programme(), factories.period("2026-Q2")
+    organisation.programmes.add(programme)  # the form offers the programmes it runs
     data = {"organisation": organisation.pk, "programme": programme.pk, "period": period.pk}
     first = client.post(reverse("reports:create"), data)
     assert flashes(client, first) == []
@@ -157,14 +158,18 @@ def act_attachment_delete(client):
 def act_period_lock(client):
     period = factories.period("2026-Q1")
     client.force_login(factories.admin_user())
-    response = client.post(reverse("reports:period_lock", args=[period.pk]), {"locked": "1"})
+    response = client.post(
+        reverse("reports:period_lock", args=[period.pk]), {"locked": "1", "confirm": "on"}
+    )
     return response, lambda: _("%(period)s is locked.") % {"period": period.label}
 
 
 def act_period_unlock(client):
     period = factories.period("2026-Q1")
     client.force_login(factories.admin_user())
-    response = client.post(reverse("reports:period_lock", args=[period.pk]), {"locked": "0"})
+    response = client.post(
+        reverse("reports:period_lock", args=[period.pk]), {"locked": "0", "confirm": "on"}
+    )
     return response, lambda: _("%(period)s is open again.") % {"period": period.label}
 
 

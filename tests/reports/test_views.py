@@ -387,6 +387,7 @@ CREATE_HOSTILE = [
 def test_a_hostile_value_in_the_create_post_is_refused_or_ignored(
     client, world, field, value, outcome
 ):
+    world["organisation"].programmes.add(factories.programme())  # the form offers what it runs
     client.force_login(world["own_reporter"])
     data = {
         "organisation": world["organisation"].pk,
