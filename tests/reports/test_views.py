@@ -428,6 +428,8 @@ def test_a_reporter_of_a_national_and_a_provincial_body_chooses_a_province_only_
 ):
     national = factories.OrganisationFactory(kind="vwu_central", province=None)
     factories.MembershipFactory(user=world["own_reporter"], organisation=national)
+    for organisation in (national, world["organisation"]):  # the form offers what they run
+        organisation.programmes.add(factories.programme())
     client.force_login(world["own_reporter"])
     elsewhere = factories.province("79")
     data = {"programme": factories.programme().pk, "period": factories.period("2026-Q2").pk}
