@@ -130,7 +130,20 @@ DEBUG_MARKERS = (
     "Reason given for failure",
     "technical_500",
 )
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _one_page_pdf() -> bytes:
+    """A real one-page PDF: the portal refuses files whose structure does not parse."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=72, height=72)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+PDF = _one_page_pdf()
 NARRATIVE = "Tập huấn cho 12 hộ gia đình ở thôn Bình An (prod-check)"
 
 

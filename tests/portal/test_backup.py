@@ -20,11 +20,12 @@ from reports import services as report_services
 from reports.models import ActivityReport, Attachment, Figure, ReportEvent
 from summaries.models import ProvincialSummary, Release, ReleaseCell
 from tests import factories
+from tests.files import small_pdf, small_png
 
 ROOT = Path(__file__).resolve().parents[2]
 POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = small_pdf()
+PNG = small_png()
 CHECKED = [ActivityReport, Figure, ReportEvent, Attachment, ProvincialSummary, Release, ReleaseCell]
 
 
