@@ -770,6 +770,7 @@ with transaction.atomic():
         Membership.objects.create(
             user=reporter, organisation=chapter, role=Membership.Role.REPORTER)
 programme = Programme.objects.get(code="__PROGRAMME__")
+programme.organisations.add(*chapters)  # a new report offers the programmes its chapter runs
 periods = {code: ReportingPeriod.objects.by_code(code).pk for code in ("2026-Q3", "2026-Q4")}
 print(json.dumps({
     "users": {"admin": admin.email, "reviewer": reviewer.email, "reporter": reporter.email},
