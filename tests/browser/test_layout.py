@@ -152,5 +152,25 @@ def test_every_main_page_fits_and_passes_axe_for_every_role_and_language(new_pag
             )
             for path in pages(name, report.pk):
                 check_page(page, path, problems, run_axe=True)
+        if name == "admin":
+            use_the_phone_menu(page, problems)
         page.context.close()
     assert not problems, "\n".join(problems)
+
+
+def use_the_phone_menu(page, problems: list[str]) -> None:
+    """On a phone the menu opens from the toggler, fits, and its language switch works."""
+    page.set_viewport_size({"width": SIZES[1][0], "height": SIZES[1][1]})
+    page.goto("/reports/")
+    assert not page.locator("#mainnav").is_visible()
+    page.click(".navbar-toggler")
+    page.locator("#mainnav").wait_for(state="visible")
+    page.click("#admin-menu")
+    assert page.locator('a.dropdown-item[href="/audit/"]').is_visible()
+    if page.evaluate("document.documentElement.scrollWidth - window.innerWidth") > 0:
+        problems.append("the open phone menu scrolls sideways")
+    page.click("#language-menu")
+    page.click('#language-form button[value="vi"]')
+    page.wait_for_load_state()
+    assert page.url.endswith("/reports/")
+    assert page.get_attribute("html", "lang") == "vi"
