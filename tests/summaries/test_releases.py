@@ -2,8 +2,10 @@
 flows over a year, coverage, corrections in locked periods, and the attacker's audit command."""
 
 import io
+import re
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -211,3 +213,15 @@ def test_a_cumulative_target_adds_the_published_years_since_the_plan_began(clien
     progress = next(p for p in response.context["progress"] if p.indicator == indicator)
     assert progress.value == 450  # 300 in 2025, 150 so far in 2026
     assert progress.percent_of_2030 == 45
+    # Drawn by a <progress> element carrying the value (no inline style, no per-percent class).
+    assert re.search(
+        r'<progress class="target-progress" max="100" value="45"[^>]*>45%</progress>',
+        response.content.decode(),
+    )
+
+
+def test_the_stylesheet_has_no_numbered_progress_classes():
+    css = (settings.BASE_DIR / "static" / "css" / "portal.css").read_text()
+
+    assert not re.search(r"\.progress-\d", css)
+    assert "progress.target-progress" in css
