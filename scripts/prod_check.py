@@ -120,7 +120,7 @@ NATIVE_ENVIRONMENT = {
 }
 
 PROGRAMME = "trusted-address"
-HASHED_STATIC = re.compile(r"/static/\S+\.[0-9a-f]{12}\.(?:css|js)$")
+HASHED_STATIC = re.compile(r"/static/\S+\.[0-9a-f]{12}\.\w+$")
 DEBUG_MARKERS = (
     "Traceback",
     "DEBUG = True",
@@ -963,10 +963,13 @@ class ProdCheck:
         self.checks.require(f"report {key}: a new draft for {period}", match, response.url)
         report = int(match.group(1))
         if attach:
+            # The file is attached from the edit form itself (its "Attach" button): what is
+            # typed is saved as a draft first.
             upload = Page(response.text).form(with_input("file"))
+            action = upload["attrs"].get("action") or browser.path(response)
             response = browser.session.post(
-                f"{self.base}{upload['attrs']['action']}",
-                data=form_values(upload),
+                f"{self.base}{action}",
+                data={**form_values(upload), "attach": ""},
                 files={"file": ("bien-ban.pdf", PDF, "application/pdf")},
                 headers={"Origin": browser.origin, "Referer": browser.origin + "/"},
                 timeout=30,
@@ -1090,12 +1093,24 @@ class ProdCheck:
         for period in self.seed["lock"]:
             locked = self.admin.post(
                 f"/reports/periods/{period}/lock/",
-                {"locked": "1", "csrfmiddlewaretoken": self.admin.session.cookies["csrftoken"]},
+                {
+                    "locked": "1",
+                    "confirm": "on",  # the confirmation page's tick box
+                    "csrfmiddlewaretoken": self.admin.session.cookies["csrftoken"],
+                },
                 allow_redirects=False,
             )
             if locked.status_code != 302:
                 c.check(f"period {period} locked", False, locked.status_code)
-        c.check(f"{len(self.seed['lock'])} periods locked through the periods page", True)
+        locked_now = self.stack.sql(
+            "SELECT COUNT(*) FROM reports_reportingperiod WHERE is_locked AND id = ANY(%s)",
+            (list(self.seed["lock"]),),
+        )[0][0]
+        c.check(
+            f"{len(self.seed['lock'])} periods locked through the periods page",
+            locked_now == len(self.seed["lock"]),
+            locked_now,
+        )
         published = self.admin.submit(
             "/summaries/releases/",
             lambda f: f["attrs"].get("id") == "publish-form",
