@@ -68,7 +68,12 @@ def pages(role: str, report_pk: int) -> list[str]:
     ]
     if role == "admin":
         paths += ["/reports/periods/", "/audit/", "/admin/"]
+    if role == "reporter":  # account pages (reviewers and admins have set up two-factor)
+        paths += ["/accounts/password_change/", "/accounts/two-factor/"]
     return paths
+
+
+VISITOR_PAGES = ["/accounts/login/", "/accounts/password_reset/"]
 
 
 def check_page(page, path: str, problems: list[str], *, run_axe: bool) -> None:
@@ -143,6 +148,14 @@ def test_every_main_page_fits_and_passes_axe_for_every_role_and_language(new_pag
     submitted_report(neighbour, "2026-Q2", 9)  # waits in the review queue
 
     problems: list[str] = []
+    visitor = new_page("layout-visitor")
+    for language in ("vi", "en"):
+        visitor.context.add_cookies(
+            [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
+        )
+        for path in VISITOR_PAGES:
+            check_page(visitor, path, problems, run_axe=True)
+    visitor.context.close()
     for name, user in (("reporter", reporter), ("reviewer", reviewer), ("admin", admin)):
         page = new_page(f"layout-{name}")
         log_in(page, user)
