@@ -68,8 +68,12 @@ def pages(role: str, report_pk: int) -> list[str]:
     ]
     if role == "admin":
         paths += ["/reports/periods/", "/audit/", "/admin/"]
-    if role == "reporter":  # account pages (reviewers and admins have set up two-factor)
-        paths += ["/accounts/password_change/", "/accounts/two-factor/"]
+    if role == "reporter":  # the returned report's form; account pages
+        paths += [
+            f"/reports/{report_pk}/edit/",
+            "/accounts/password_change/",
+            "/accounts/two-factor/",
+        ]
     return paths
 
 
