@@ -126,6 +126,12 @@ class SummaryDownload(models.Model):
         return f"{self.user} {self.file_format} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class ReleaseQuerySet(models.QuerySet["Release"]):
+    def newest(self) -> "Release | None":
+        """The release readers see among these: the last quarter, its last revision."""
+        return self.order_by("-quarter", "-revision").first()
+
+
 class Release(models.Model):
     """Published figures of a year as of its last locked quarter, frozen when an admin publishes.
 
@@ -148,6 +154,8 @@ class Release(models.Model):
     cells = models.PositiveIntegerField(_("cells"), default=0)
     hidden_cells = models.PositiveIntegerField(_("hidden cells"), default=0)
     audit_seconds = models.FloatField(_("audit time (s)"), default=0)
+
+    objects = ReleaseQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("release")

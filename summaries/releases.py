@@ -131,11 +131,12 @@ def hidden_parts(cells: Iterable[Any]) -> set[PartKey]:
     return hidden
 
 
+def published_version(release: Any) -> Version:
+    """A stored release (a Release row) as its cube and the parts it hid; its cells read once."""
+    cells = list(release.cells_set.all())
+    return Version(cube_from_cells(release.year, release.quarter, cells), hidden_parts(cells))
+
+
 def published_versions(releases: Iterable[Any]) -> list[Version]:
-    """The versions of stored releases (Release rows with their cells), oldest first."""
-    versions = []
-    for release in releases:
-        cells = list(release.cells_set.all())
-        cube = cube_from_cells(release.year, release.quarter, cells)
-        versions.append(Version(cube, hidden_parts(cells)))
-    return versions
+    """The versions of stored releases, oldest first."""
+    return [published_version(release) for release in releases]

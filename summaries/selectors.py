@@ -20,7 +20,7 @@ from summaries.cube import NATIONAL, cube_from_cells, cube_from_summaries
 from summaries.disclosure import min_cell
 from summaries.forms import SummaryFilterForm
 from summaries.models import AggregationRun, ProvincialSummary, Release, SummaryDownload
-from summaries.releases import hidden_parts
+from summaries.releases import hidden_parts, published_version
 from summaries.scope import (
     PUBLISHED,
     WORKING,
@@ -82,7 +82,7 @@ def latest_release(year: int | None) -> Release | None:
     """The newest release of a year (its last quarter, last revision): what readers see."""
     if year is None:
         return None
-    return Release.objects.filter(year=year).order_by("-quarter", "-revision").first()
+    return Release.objects.filter(year=year).newest()
 
 
 def _indicator_ids(filters: SummaryFilters) -> set[int] | None:
@@ -112,8 +112,8 @@ def figures_for(*, user: User, filters: SummaryFilters) -> tuple[Figures | None,
         release = latest_release(filters.year)
         if release is None:
             return None, None
-        cube = cube_from_cells(release.year, release.quarter, release.cells_set.all())
-        hidden = hidden_parts(release.cells_set.all())
+        version = published_version(release)
+        cube, hidden = version.cube, version.hidden or set()
         k = release.min_cell
     period = f"{filters.year}-Q{filters.quarter}" if filters.quarter else str(filters.year)
     figures = Figures(cube.cells, hidden, k, period, filters.year, cube.indicators)

@@ -14,7 +14,7 @@ from portal.models import User
 from portal.permissions import ensure_admin
 from portal.queue import enqueue_on_commit
 from summaries import aggregation, files, releases
-from summaries.cube import CELL_FIELDS, NATIONAL, Cube, cube_from_cells, cube_from_summaries, window
+from summaries.cube import CELL_FIELDS, NATIONAL, Cube, cube_from_summaries, window
 from summaries.disclosure import min_cell
 from summaries.files import SummaryFile
 from summaries.models import AggregationRun, Release, ReleaseCell, SummaryDownload
@@ -122,16 +122,14 @@ def summary_download(
         )
         action = audit.Action.WORKING_DOWNLOAD
     else:
-        releases_in_reach = Release.objects.all()
         release = (
-            releases_in_reach.filter(pk=release_id).first()
+            Release.objects.filter(pk=release_id).first()
             if release_id is not None
-            else releases_in_reach.filter(year=year or 0).order_by("-quarter", "-revision").first()
+            else Release.objects.filter(year=year or 0).newest()
         )
         if release is None:
             raise ReleaseError(_("No release has been published for this year yet."))
-        cells = list(release.cells_set.all())
-        cube = cube_from_cells(release.year, release.quarter, cells)
+        version = releases.published_version(release)
         provinces = None if actor.is_portal_admin else province_ids_in_scope(user=actor)
         if filters.province is not None:
             provinces = (
@@ -139,8 +137,8 @@ def summary_download(
             )
         summary_file = SummaryFile(
             rows=files.cube_rows(
-                cube,
-                releases.hidden_parts(cells),
+                version.cube,
+                version.hidden or set(),
                 release.min_cell,
                 label=release.label,
                 provinces=provinces,
@@ -186,7 +184,7 @@ def release_publish(*, actor: User, year: int, quarter: int, note: str = "") -> 
             % {"periods": ", ".join(open_periods)}
         )
     earlier = Release.objects.filter(year=year).order_by("published_at", "pk")
-    latest = earlier.order_by("-quarter", "-revision").first()
+    latest = earlier.newest()
     if latest is not None and quarter < latest.quarter:
         raise ReleaseError(
             _("%(release)s is already published: a release cannot go back to an earlier quarter.")

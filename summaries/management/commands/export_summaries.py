@@ -6,7 +6,7 @@ from django.utils import translation
 
 from portal.spreadsheets import csv_stream, write_xlsx
 from summaries import files, releases
-from summaries.cube import cube_from_cells, cube_from_summaries
+from summaries.cube import cube_from_summaries
 from summaries.disclosure import min_cell
 from summaries.management.commands.aggregate import parse_province
 from summaries.models import Release
@@ -57,15 +57,14 @@ class Command(BaseCommand):
                 found = Release.objects.filter(year=year)
                 if quarter:
                     found = found.filter(quarter=quarter)
-                release = found.order_by("-quarter", "-revision").first()
+                release = found.newest()
                 if release is None:
                     raise CommandError(f"No release of {options['period']} has been published.")
-                cells = list(release.cells_set.all())
-                cube = cube_from_cells(release.year, release.quarter, cells)
+                version = releases.published_version(release)
                 label = release.label
                 rows = files.cube_rows(
-                    cube,
-                    releases.hidden_parts(cells),
+                    version.cube,
+                    version.hidden or set(),
                     release.min_cell,
                     label=label,
                     provinces=provinces,
