@@ -225,6 +225,8 @@ class ReleaseCell(models.Model):
     organisation_count = models.PositiveIntegerField(default=0)
     organisations_expected = models.PositiveIntegerField(default=0)
     provinces_reporting = models.PositiveSmallIntegerField(default=0)
+    # National bodies whose national reports (no province) are in a national cell.
+    bodies_reporting = models.PositiveSmallIntegerField(default=0)
     periods_in = models.PositiveSmallIntegerField(default=0)
     periods_expected = models.PositiveSmallIntegerField(default=0)
     provisional = models.BooleanField(default=False)
