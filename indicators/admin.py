@@ -32,10 +32,23 @@ class ProgrammeForm(forms.ModelForm):
 
     class Meta:
         model = Programme
-        fields = "__all__"
+        fields = [
+            "code",
+            "name_vi",
+            "name_en",
+            "description_vi",
+            "description_en",
+            "default_pillar",
+            "frequency",
+            "level",
+            "organisation_kinds",
+            "indicators",
+            "organisations",
+            "is_active",
+        ]
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         national = data.get("level") == Programme.Level.NATIONAL
         regional = [
             organisation.name

@@ -84,7 +84,5 @@ def test_the_international_cooperation_pillar_has_project_defined_indicators_and
     assert [i.code for i in indicators] == ["IC-01", "IC-02", "IC-03", "IC-04", "IC-05"]
     assert all(i.source.startswith("project-defined") for i in indicators)
     assert Indicator.objects.get(code="IC-05").is_ratio
-    assert set(programme.indicators.values_list("code", flat=True)) == {
-        i.code for i in indicators
-    }
+    assert set(programme.indicators.values_list("code", flat=True)) == {i.code for i in indicators}
     assert programme.is_national and programme.default_pillar == "international_cooperation"
