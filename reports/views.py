@@ -28,6 +28,7 @@ from reports.forms import (
     ReopenForm,
     ReportCreateForm,
     ReportFilter,
+    ReviewQueueFilter,
     ReportForm,
 )
 from reports.models import ActivityReport, ReportingPeriod
@@ -82,6 +83,7 @@ class ReviewQueueView(FilteredListView):
     context_object_name = "reports"
 
     selector = selectors.review_queue_for
+    filterset_class = ReviewQueueFilter
 
 
 class ReturnedListView(LenientPaginationMixin, ListView):

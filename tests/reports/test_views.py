@@ -177,6 +177,19 @@ def test_the_review_queue_holds_submitted_reports_in_scope_oldest_first(client, 
     assert list(response.context["reports"]) == [older, newer]
 
 
+def test_the_review_queue_offers_no_status_filter_since_it_holds_submitted_reports_only(
+    client, world
+):
+    client.force_login(world["reviewer_in_scope"])
+
+    queue = client.get(reverse("reports:queue"))
+    reports = client.get(reverse("reports:list"))
+
+    assert 'name="status"' not in queue.content.decode()
+    assert 'name="period"' in queue.content.decode()
+    assert 'name="status"' in reports.content.decode()
+
+
 @pytest.mark.parametrize("role", ["own_reporter", "other_reporter", "reviewer_out_of_scope"])
 def test_attachments_download_only_for_those_who_see_the_report(client, world, role):
     report = make(world, "draft")
