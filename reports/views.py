@@ -28,8 +28,8 @@ from reports.forms import (
     ReopenForm,
     ReportCreateForm,
     ReportFilter,
-    ReviewQueueFilter,
     ReportForm,
+    ReviewQueueFilter,
 )
 from reports.models import ActivityReport, ReportingPeriod
 from reports.uploads import kind_for_extension
@@ -462,7 +462,13 @@ class PeriodListView(LenientPaginationMixin, ListView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
-        return ReportingPeriod.objects.select_related("locked_by").order_by("-start_date", "kind")
+        # Started periods only, newest first: a period not yet begun holds no report to stop, and
+        # the years of future periods would push the ones to lock onto later pages.
+        return (
+            ReportingPeriod.objects.started()
+            .select_related("locked_by")
+            .order_by("-start_date", "kind")
+        )
 
 
 class PeriodLockView(FormView):
