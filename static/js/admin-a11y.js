@@ -71,6 +71,12 @@
         var wanted = [label.id].concat(others).join(" ");
         if (box.getAttribute("aria-labelledby") !== wanted) box.setAttribute("aria-labelledby", wanted);
       });
+      // Inside it, the chosen value is a read-only "textbox" with no name of its own: the box
+      // already carries the value, so it is plain text.
+      container.querySelectorAll(".select2-selection__rendered[role=textbox]").forEach(function (value) {
+        value.removeAttribute("role");
+        value.removeAttribute("aria-readonly");
+      });
       container.querySelectorAll(".select2-search__field").forEach(function (field) {
         name(field, labelText(select));
       });
