@@ -350,7 +350,7 @@ class ReportFilter(django_filters.FilterSet):
 class ReviewQueueFilter(ReportFilter):
     """The review queue holds submitted reports only: a choice of status would offer nothing."""
 
-    status = None  # type: ignore[assignment]
+    status = None
 
     class Meta(ReportFilter.Meta):
         fields = ["period", "programme", "pillar", "province"]
