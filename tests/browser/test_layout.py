@@ -400,6 +400,7 @@ WIDE_LISTS = [
         ["Queued at", "Status", "Scope", "Error"],
         ["Kind", "Summary rows", "Duration"],
     ),
+    ("reporter", "/catalogue/", ["Code", "Indicator", "Baselines and targets"], ["Unit"]),
     (
         "admin",
         "/summaries/completeness/",
