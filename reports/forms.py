@@ -358,3 +358,12 @@ class ReportFilter(django_filters.FilterSet):
     class Meta:
         model = ActivityReport
         fields = ["period", "programme", "pillar", "status", "province"]
+
+
+class ReviewQueueFilter(ReportFilter):
+    """The review queue holds submitted reports only: a choice of status would offer nothing."""
+
+    status = None
+
+    class Meta(ReportFilter.Meta):
+        fields = ["period", "programme", "pillar", "province"]
