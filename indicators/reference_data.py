@@ -7,6 +7,8 @@ import csv
 from decimal import Decimal
 from pathlib import Path
 
+from indicators import disaggregation
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
@@ -28,12 +30,20 @@ def _parse_value(text: str) -> tuple[str, Decimal] | None:
 
 def load_catalogue(Indicator, Target, Programme) -> tuple[int, int]:
     """Load (or update) the catalogue from the fixtures, with the models as they are at the
-    calling migration: columns added later (the time rule) are set when the model has them."""
+    calling migration: columns added later (the time rule, the disaggregation declaration) are set
+    when the model has them."""
     indicators = {}
     fields = {field.name for field in Indicator._meta.get_fields()}
     for row in _read("nap_indicators.csv"):
-        disaggregations = set(row["disaggregations"].split())
         later = {"time_rule": row["time_rule"] or "sum"} if "time_rule" in fields else {}
+        declaration = disaggregation.parse(row["disaggregations"])
+        if "disaggregation" in fields:
+            later["disaggregation"] = declaration
+        else:  # before the declaration: a flag per dimension asked for
+            asked = disaggregation.breakdown_dimensions(declaration)
+            later.update(
+                {f"by_{dimension}": dimension in asked for dimension in disaggregation.DIMENSIONS}
+            )
         indicator, _ = Indicator.objects.update_or_create(
             code=row["code"],
             defaults={
@@ -43,9 +53,6 @@ def load_catalogue(Indicator, Target, Programme) -> tuple[int, int]:
                 "pillar": row["pillar"],
                 "unit": row["unit"],
                 "aggregation": row["aggregation"],
-                "by_sex": "sex" in disaggregations,
-                "by_age": "age" in disaggregations,
-                "by_disability": "disability" in disaggregations,
                 "source": row["source"],
                 "evidence": row["evidence"],
             },
