@@ -141,6 +141,17 @@ class Indicator(BilingualNameMixin, models.Model):
         ]
 
     @property
+    def breakdown_labels(self) -> list[tuple[str, list[str]]]:
+        """(dimension label, [category labels]) of each breakdown, for the catalogue page."""
+        return [
+            (
+                str(disaggregation.DIMENSIONS[d][0]),
+                [str(label) for _c, label in self.categories_of(d)],
+            )
+            for d in self.disaggregations
+        ]
+
+    @property
     def restrictions(self) -> list[tuple[str, str]]:
         """(dimension label, category label) of each dimension restricted to one category."""
         declared = self.disaggregation or {}

@@ -139,11 +139,17 @@ def conform_figures(
                 created.append((cell, REASON_ADDED))
                 result.added += 1
                 touched.add(total.report_id)
-    for row, reason in deleted:
-        remember(row, "-", reason)
-    gone = [row.pk for row, _r in deleted]
-    for start in range(0, len(gone), BATCH):
-        figure_model.objects.filter(pk__in=gone[start : start + BATCH]).delete()
+    if hasattr(figure_model, "history"):
+        # The model records its own history when a row is deleted, with the reason it is given.
+        for row, reason in deleted:
+            row._change_reason = reason
+            row.delete()
+    else:  # a migration's model: nothing is recorded unless written here
+        for row, reason in deleted:
+            remember(row, "-", reason)
+        gone = [row.pk for row, _r in deleted]
+        for start in range(0, len(gone), BATCH):
+            figure_model.objects.filter(pk__in=gone[start : start + BATCH]).delete()
     for row in updated.values():
         remember(row, "~", REASON_MOVED)
     figure_model.objects.bulk_update(
