@@ -162,7 +162,7 @@ def conform_figures(
     report_model = figure_model._meta.get_field("report").related_model
     approved = report_model.objects.filter(pk__in=touched, status="approved")
     result.stale = set(approved.values_list("province_id", "period_id").distinct())
-    for province_id, period_id in sorted(result.stale):
+    for province_id, period_id in sorted(result.stale, key=lambda pair: (pair[0] or 0, pair[1])):
         stale_model.objects.get_or_create(province_id=province_id, period_id=period_id)
     return result
 

@@ -46,7 +46,7 @@ SUMMARY_COLUMNS = (
 )
 TIMEOUT = 300
 
-# What the disaggregation declarations (indicators.0005, reports.0010; docs/disaggregation.md)
+# What the disaggregation declarations (indicators.0006, reports.0011; docs/disaggregation.md)
 # change on purpose, and so are compared by their own rule rather than row for row: the flags the
 # declaration replaced; the cells of the indicators whose declaration the review changed (figures
 # of a category no longer valid move to "not recorded", a new breakdown starts as "not recorded");

@@ -36,7 +36,7 @@ def flags(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("indicators", "0004_time_rules"),
+        ("indicators", "0005_national_reporting"),
     ]
 
     operations = [

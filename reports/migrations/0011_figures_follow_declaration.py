@@ -1,4 +1,4 @@
-"""Figures follow the disaggregation each indicator now declares (indicators.0005), losing no
+"""Figures follow the disaggregation each indicator now declares (indicators.0006), losing no
 number: cells of a category no longer valid (CR-01's child age bands, the 0-5 band of PH-03 and
 AT-02) are added to "not recorded"; the ratio indicators broken down for the first time (PRO-01,
 PRO-02, PRO-03, PRO-05) get a "not recorded" cell holding each whole figure. Every change is in
@@ -22,8 +22,8 @@ def conform(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0009_notification_snapshot_required"),
-        ("indicators", "0005_disaggregation_declaration"),
+        ("reports", "0010_years_and_national_reports"),
+        ("indicators", "0006_disaggregation_declaration"),
     ]
 
     operations = [
