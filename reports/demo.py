@@ -18,7 +18,6 @@ from django.utils import timezone
 from indicators.models import Indicator, Programme
 from portal.demo import demo_email
 from portal.models import Membership, Organisation, Province, User
-from reports.disaggregation import categories
 from reports.models import ActivityReport, Figure, ReportEvent, ReportingPeriod, ReportPillar
 
 BATCH_REPORTS = 2000  # ~40,000 figure rows per batch: bounded memory, few round trips
@@ -49,6 +48,37 @@ def _split(rng: random.Random, total: int, parts: int) -> list[int]:
     return [bounds[i + 1] - bounds[i] for i in range(parts)]
 
 
+def _ratio_cells(
+    report: ActivityReport, indicator: Indicator, numerator: int, denominator: int
+) -> list[Figure]:
+    """A ratio's cells: the denominator split at random, the numerator split in proportion (never
+    above a cell's denominator). A random stream of its own, so that the rest of the demo draws
+    the same numbers whatever the indicators declare."""
+    rng = random.Random(numerator * 1_000_003 + denominator)
+    rows = []
+    for dimension in indicator.disaggregations:
+        cells = indicator.categories_of(dimension)
+        denominators = _split(rng, denominator, len(cells))
+        numerators = [numerator * d // denominator for d in denominators]
+        for index in range(len(cells)):  # what the rounding left, where there is room
+            extra = min(numerator - sum(numerators), denominators[index] - numerators[index])
+            numerators[index] += extra
+        for (category, _label), cell_numerator, cell_denominator in zip(
+            cells, numerators, denominators, strict=True
+        ):
+            rows.append(
+                Figure(
+                    report=report,
+                    indicator=indicator,
+                    dimension=dimension,
+                    category=category,
+                    numerator=cell_numerator,
+                    denominator=cell_denominator,
+                )
+            )
+    return rows
+
+
 def _figures(
     rng: random.Random, report: ActivityReport, indicators: list[Indicator], complete: bool
 ):
@@ -67,12 +97,13 @@ def _figures(
                     report=report, indicator=indicator, numerator=numerator, denominator=denominator
                 )
             )
+            rows += _ratio_cells(report, indicator, numerator, denominator)
             continue
         low, high = UNIT_RANGES.get(indicator.unit, (1, 80))
         total = rng.randint(low, high)
         rows.append(Figure(report=report, indicator=indicator, value=total))
         for dimension in indicator.disaggregations:
-            cells = categories(dimension)
+            cells = indicator.categories_of(dimension)
             for (category, _label), value in zip(
                 cells, _split(rng, total, len(cells)), strict=True
             ):
