@@ -57,9 +57,7 @@ def check_spending(
     report's. `pillars` are the report's pillars as they will be saved."""
     errors: dict[str, list[str]] = {}
     if len(lines) > MAX_LINES:
-        errors[PREFIX] = [
-            _("A report can have at most %(n)s spending lines.") % {"n": MAX_LINES}
-        ]
+        errors[PREFIX] = [_("A report can have at most %(n)s spending lines.") % {"n": MAX_LINES}]
     allowed_pillars = {report.programme.default_pillar, *pillars}
     donor_ids = {line.donor_id for line in lines if line.donor_id is not None}
     used = set(report.spending.values_list("donor_id", flat=True)) if report.pk else set()
@@ -104,7 +102,7 @@ def spending_from_inputs(report: ActivityReport, lines: list[SpendingInput]) -> 
     return [
         Spending(
             report=report,
-            amount=line.amount,
+            amount=line.amount or 0,  # checked: every line has an amount by now
             source=line.source,
             donor_id=line.donor_id if line.source == FundingSource.DONOR else None,
             pillar=line.pillar,
