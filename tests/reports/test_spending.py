@@ -192,7 +192,10 @@ def test_the_form_saves_lines_typed_the_vietnamese_way_and_skips_empty_ones(clie
 
     assert response.status_code == 302
     saved = {(s.amount, s.source, s.donor_id) for s in report.spending.all()}
-    assert saved == {(12_500_000, "state_provincial", None), (3_000_000, "donor", donor("canada").pk)}
+    assert saved == {
+        (12_500_000, "state_provincial", None),
+        (3_000_000, "donor", donor("canada").pk),
+    }
 
 
 def test_the_form_shows_every_error_at_once_and_keeps_everything_typed(client, report):
