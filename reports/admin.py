@@ -2,7 +2,7 @@ from typing import cast
 
 from django.contrib import admin
 
-from reports.models import ActivityReport, ReportEvent, ReportingPeriod
+from reports.models import ActivityReport, ReportEvent, ReportingPeriod, Spending
 
 
 @admin.register(ReportingPeriod)
@@ -28,6 +28,17 @@ class ReportEventInline(admin.TabularInline):
         return False
 
 
+class SpendingInline(admin.TabularInline):
+    model = Spending
+    extra = 0
+    fields = ["pillar", "source", "donor", "amount"]
+    readonly_fields = cast(list[str], fields)  # lines change only through the report form
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ActivityReport)
 class ActivityReportAdmin(admin.ModelAdmin):
     """Read-only: reports change only through the workflow, so that every change has an event."""
@@ -37,7 +48,7 @@ class ActivityReportAdmin(admin.ModelAdmin):
     list_select_related = ["organisation", "programme", "period"]
     search_fields = ["title", "organisation__name"]
     ordering = ["-updated_at"]
-    inlines = [ReportEventInline]
+    inlines = [SpendingInline, ReportEventInline]
     show_full_result_count = False
 
     def has_add_permission(self, request):
