@@ -27,12 +27,15 @@ from reports.periods import period_dates
 from summaries.cube import window
 from summaries.models import Release, ReleaseSpending
 
+NATIONAL_CODE = "VN"  # the place code of national reports' rows in files (as in the figures')
+
 
 @dataclass(frozen=True)
 class SpendingFigure:
-    """Spending of one province, period, pillar and source (and donor)."""
+    """Spending of one province (None: national reports), period, pillar and source (and
+    donor)."""
 
-    province_id: int
+    province_id: int | None
     period_code: str
     pillar: str
     source: str
@@ -101,9 +104,12 @@ def release_spending_rows(release: Release, figures: Iterable[SpendingFigure]) -
 
 
 def in_quarter(period_code: str, quarter: int | None) -> bool:
-    """Whether a period ('2026-Q2', '2026-05') falls in a quarter (any, when None)."""
+    """Whether a period ('2026-Q2', '2026-05') falls in a quarter (any, when None); a year's
+    period ('2026', national annual reports) falls in none."""
     if quarter is None:
         return True
+    if len(period_code) == 4:
+        return False
     number = period_code[5:]
     if number.startswith("Q"):
         return int(number[1:]) == quarter
@@ -193,11 +199,14 @@ def spending_tables(
         for figure in figures
         if in_quarter(figure.period_code, quarter) and (not pillar or figure.pillar == pillar)
     ]
-    names = Province.objects.in_bulk({figure.province_id for figure in shown})
+    names = Province.objects.in_bulk({f.province_id for f in shown if f.province_id is not None})
     donor_names = Donor.objects.in_bulk({f.donor_id for f in shown if f.donor_id is not None})
     for figure in shown:
-        visible = provinces is None or figure.province_id in provinces
-        if visible:
+        # National reports (no province) count in the nation's totals only.
+        visible = figure.province_id is not None and (
+            provinces is None or figure.province_id in provinces
+        )
+        if visible and figure.province_id is not None:
             province = names[figure.province_id]
             row = places.setdefault(
                 figure.province_id, SpendingRow(label=province.short_name, code=province.code)
@@ -231,20 +240,33 @@ def file_rows(
     figures: Iterable[SpendingFigure], *, label: str, provinces: set[int] | None
 ) -> list[list[str | int]]:
     """The spending rows of a summaries file: each line of the release (province, period,
-    pillar, source, donor), provinces in code order, periods in date order."""
-    figures = [f for f in figures if provinces is None or f.province_id in provinces]
-    names = Province.objects.in_bulk({figure.province_id for figure in figures})
+    pillar, source, donor), national reports first (code VN), then provinces in code order,
+    periods in date order. A reader limited to some `provinces` gets theirs and the national
+    reports' (published for every reader, like the nation's figures)."""
+    figures = [
+        f
+        for f in figures
+        if provinces is None or f.province_id is None or f.province_id in provinces
+    ]
+    names = Province.objects.in_bulk({f.province_id for f in figures if f.province_id})
     donors = Donor.objects.in_bulk({f.donor_id for f in figures if f.donor_id is not None})
 
     def period_key(code: str) -> tuple[int, datetime.date]:
+        if len(code) == 4:  # a year's period: after its quarters and months
+            return (1, datetime.date(int(code), 12, 31))
         number = code[5:]
         kind = "quarter" if number.startswith("Q") else "month"
         return (0, period_dates(kind, int(code[:4]), int(number.lstrip("Q")))[0])
 
+    def place(f: SpendingFigure) -> tuple[str, str]:
+        if f.province_id is None:
+            return NATIONAL_CODE, str(_("National reports"))
+        return names[f.province_id].code, names[f.province_id].name
+
     ordered = sorted(
         figures,
         key=lambda f: (
-            names[f.province_id].code,
+            "" if f.province_id is None else names[f.province_id].code,
             period_key(f.period_code),
             Pillar.values.index(f.pillar),
             FundingSource.values.index(f.source),
@@ -254,8 +276,7 @@ def file_rows(
     return [
         [
             label,
-            names[f.province_id].code,
-            names[f.province_id].name,
+            *place(f),
             f.period_code,
             str(Pillar(f.pillar).label),
             str(FundingSource(f.source).label),

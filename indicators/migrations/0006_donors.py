@@ -25,7 +25,7 @@ def load_donors(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('indicators', '0004_time_rules'),
+        ('indicators', '0005_national_reporting'),
     ]
 
     operations = [

@@ -9,8 +9,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('indicators', '0005_donors'),
-        ('reports', '0009_notification_snapshot_required'),
+        ('indicators', '0006_donors'),
+        ('reports', '0010_years_and_national_reports'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

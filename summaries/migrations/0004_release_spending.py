@@ -7,9 +7,9 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('indicators', '0005_donors'),
+        ('indicators', '0006_donors'),
         ('portal', '0005_audit_release_actions'),
-        ('summaries', '0002_releases'),
+        ('summaries', '0003_national_summaries'),
     ]
 
     operations = [
@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ('amount', models.BigIntegerField(verbose_name='amount (VND)')),
                 ('report_count', models.PositiveIntegerField(default=0)),
                 ('donor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='indicators.donor')),
-                ('province', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portal.province')),
+                ('province', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portal.province')),
                 ('release', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='spending_set', to='summaries.release')),
             ],
             options={
