@@ -315,3 +315,26 @@ def test_export_summaries_writes_the_spending(spent, tmp_path):
 
     text = output.read_text(encoding="utf-8")
     assert "10000000" in text and "5000000" in text and "7000000" in text
+
+
+def test_national_reports_spending_counts_in_the_nation_only():
+    from summaries.spending import SpendingFigure, file_rows, spending_tables
+
+    hanoi = factories.province(HANOI).pk
+    figures = [
+        SpendingFigure(hanoi, "2026-Q2", "protection", "vwu_own", None, 4_000, 1),
+        SpendingFigure(None, "2026", "participation", "state_central", None, 9_000, 1),
+    ]
+
+    national = spending_tables(figures, provinces=None, national=True)
+    scoped = spending_tables(figures, provinces={hanoi}, national=False)
+    in_q2 = spending_tables(figures, provinces=None, national=True, quarter=2)
+    rows = file_rows(figures, label="r", provinces={hanoi})
+
+    assert national.total.total == 13_000 and [r.code for r in national.by_province] == [HANOI]
+    assert scoped.total.total == 4_000
+    assert in_q2.total.total == 4_000  # a year's period falls in no quarter
+    assert [(row[1], row[3], row[7]) for row in rows] == [
+        ("VN", "2026", 9_000),
+        (HANOI, "2026-Q2", 4_000),
+    ]
