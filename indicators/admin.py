@@ -5,7 +5,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from indicators import disaggregation
-from indicators.models import Indicator, Programme, Target
+from indicators.models import Donor, Indicator, Programme, Target
 from portal.admin import OrganisationAdmin
 from portal.models import Organisation
 
@@ -135,6 +135,18 @@ class ProgrammeAdmin(admin.ModelAdmin):
     filter_horizontal = ["indicators"]
     autocomplete_fields = ["organisations"]
     ordering = ["code"]
+
+
+@admin.register(Donor)
+class DonorAdmin(admin.ModelAdmin):
+    """The donors a spending line can name. Deactivate a donor rather than delete it: lines that
+    name it keep it (deleting one that lines name is refused)."""
+
+    list_display = ["code", "name_vi", "name_en", "position", "is_active"]
+    list_editable = ["position", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["code", "name_vi", "name_en"]
+    ordering = ["position", "code"]
 
 
 class ProgrammesRunInline(admin.TabularInline):

@@ -300,3 +300,27 @@ class Programme(BilingualNameMixin, models.Model):
         if self.is_national and organisation.province_id is not None:
             return False
         return not self.organisation_kinds or organisation.kind in self.organisation_kinds
+
+
+class Donor(BilingualNameMixin, models.Model):
+    """A donor that funds NAP activities (UN Women, Canada, ...): a list the admins keep.
+
+    Spending lines funded by a donor name one of these; a donor no longer offered is made
+    inactive, never deleted, so that the lines that name it keep their meaning."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_vi = models.CharField(_("Vietnamese name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200)
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=100, help_text=_("Donors are listed in this order.")
+    )
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Only active donors are offered on new lines.")
+    )
+
+    class Meta:
+        verbose_name = _("donor")
+        verbose_name_plural = _("donors")
+
+    def __str__(self):
+        return self.name

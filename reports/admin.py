@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from indicators.admin import IndicatorAdmin, IndicatorForm
 from indicators.disaggregation import category_label
 from indicators.models import Indicator
-from reports.models import ActivityReport, ReportEvent, ReportingPeriod
+from reports.models import ActivityReport, ReportEvent, ReportingPeriod, Spending
 from reports.services import figures_in_dropped_cells, indicator_figures_conform
 
 
@@ -35,6 +35,17 @@ class ReportEventInline(admin.TabularInline):
         return False
 
 
+class SpendingInline(admin.TabularInline):
+    model = Spending
+    extra = 0
+    fields = ["pillar", "source", "donor", "amount"]
+    readonly_fields = cast(list[str], fields)  # lines change only through the report form
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ActivityReport)
 class ActivityReportAdmin(admin.ModelAdmin):
     """Read-only: reports change only through the workflow, so that every change has an event."""
@@ -44,7 +55,7 @@ class ActivityReportAdmin(admin.ModelAdmin):
     list_select_related = ["organisation", "programme", "period"]
     search_fields = ["title", "organisation__name"]
     ordering = ["-updated_at"]
-    inlines = [ReportEventInline]
+    inlines = [SpendingInline, ReportEventInline]
     show_full_result_count = False
 
     def has_add_permission(self, request):

@@ -39,8 +39,10 @@ from reports.models import (
     ReportEvent,
     ReportingPeriod,
     ReportPillar,
+    Spending,
     StaleSummary,
 )
+from reports.spending import SpendingInput, check_spending, spending_from_inputs
 
 Status = ActivityReport.Status
 
@@ -70,6 +72,8 @@ class ReportContent:
     province_id: int | None = None
     pillars: list[str] = field(default_factory=list)
     figures: dict[int, FigureInput] = field(default_factory=dict)
+    # The report's spending lines, all of them; None leaves the saved lines as they are.
+    spending: list[SpendingInput] | None = None
 
 
 def _locked(report_id: int) -> ActivityReport:
@@ -299,6 +303,8 @@ def _validate_content(report: ActivityReport, content: ReportContent) -> dict:
     if unknown:
         errors["pillars"] = [_("Choose pillars from the list.")]
     errors.update(check_values(report.programme.indicators.all(), content.figures))
+    if content.spending is not None:
+        errors.update(check_spending(report, content.spending, pillars=content.pillars))
     return errors
 
 
@@ -361,6 +367,11 @@ def report_update(
     bulk_create_with_history(
         figures_from_inputs(report, indicators, content.figures), Figure, default_user=actor
     )
+    if content.spending is not None:
+        Spending.objects.filter(report=report).delete()
+        bulk_create_with_history(
+            spending_from_inputs(report, content.spending), Spending, default_user=actor
+        )
     _record_event(report, actor=actor, kind=ReportEvent.Kind.EDITED, from_status=report.status)
     if submit:
         _submit(report, actor=actor, inputs=content.figures, indicators=indicators)
