@@ -74,6 +74,16 @@ def csv_stream(
         yield writer.writerow([csv_field(value) for value in row])
 
 
+_FRAGMENT_WRITER = csv.writer(_Echo(), lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
+
+
+def csv_fragment(values: Sequence) -> str:
+    """Fields as `csv_stream` writes them within a row, without the line break: pieces of a row
+    that the database puts together (a row is its pieces joined by commas)."""
+    line: str = _FRAGMENT_WRITER.writerow([csv_field(value) for value in values])
+    return line[: -len("\r\n")]
+
+
 def _text_cell(sheet, value, font=None) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str):
