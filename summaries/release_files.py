@@ -19,7 +19,7 @@ provinces by code; periods by date, the year last; cells in the order of the bre
 
 import datetime
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from indicators.models import Indicator
 from portal.models import Province
 from portal.spreadsheets import csv_fragment, neutralise
-from reports.disaggregation import DIMENSIONS, category_label
+from reports.disaggregation import DIMENSIONS, TOTAL, categories, category_label
 from summaries.cube import NATIONAL, breakdown, window
 from summaries.disclosure import SECONDARY
 from summaries.models import Release, ReleaseCell
@@ -44,59 +44,57 @@ SORT_MEMORY = "64MB"
 
 @dataclass
 class Layout:
-    """The text of a release file beside its numbers, in the current language, and the position
-    of every indicator, place, period and cell in the file. Built once per file."""
+    """The text of a release file beside its numbers, in the current language, and the order of
+    every indicator, place, period and cell in the file. Built once per file."""
 
-    label: str
-    # (indicator id, dimension, category) -> order of the indicator, order of the cell, ratio?,
-    # the indicator's four leading fields and the cell's two labels.
-    cells: list[tuple[int, str, str, int, int, int, tuple[str, ...], tuple[str, str]]]
-    # place id (0 for the nation) -> order, national?, (code, name)
-    places: list[tuple[int, int, int, tuple[str, str]]]
-    # period code -> order, year?
-    periods: list[tuple[str, int, int]]
+    # In file order: (id, ratio?, the cells of its breakdown as bits of `combos`, its four
+    # leading fields: release, code, name, pillar).
+    indicators: list[tuple[int, int, int, tuple[str, str, str, str]]]
+    # Every disaggregation cell in breakdown order (each indicator's breakdown is a subsequence):
+    # (dimension, category, (dimension label, category label)).
+    combos: list[tuple[str, str, tuple[str, str]]]
+    # The nation first, then the provinces in scope by code: (id, 0 for the nation; (code, name)).
+    places: list[tuple[int, tuple[str, str]]]
+    periods: list[str]  # by date, the year last
+    year: str
     mark: str = SECONDARY
     yes: str = field(default_factory=lambda: _("yes"))
 
 
+def _combos() -> list[tuple[str, str]]:
+    return [(TOTAL, "")] + [
+        (dimension, category) for dimension in DIMENSIONS for category, _l in categories(dimension)
+    ]
+
+
 def layout_for(release: Release, provinces: set[int] | None) -> Layout:
     """What a release file of these provinces (None: all) needs besides the stored cells."""
-    indicators = sorted(Indicator.objects.all(), key=lambda i: (i.pillar, i.code))
-    cells = []
-    for order, indicator in enumerate(indicators):
+    combos = _combos()
+    position = {combo: index for index, combo in enumerate(combos)}
+    indicators = []
+    for indicator in sorted(Indicator.objects.all(), key=lambda i: (i.pillar, i.code)):
+        mask = sum(1 << position[combo] for combo in breakdown(indicator))
         head = (release.label, indicator.code, indicator.name, indicator.get_pillar_display())
-        for cell_order, (dimension, category) in enumerate(breakdown(indicator)):
-            dimension_label = (
-                str(DIMENSIONS[dimension][0]) if dimension in DIMENSIONS else _("Total")
-            )
-            cells.append(
-                (
-                    indicator.pk,
-                    dimension,
-                    category,
-                    order,
-                    cell_order,
-                    int(indicator.is_ratio),
-                    head,
-                    (dimension_label, category_label(dimension, category)),
-                )
-            )
-    places: list[tuple[int, int, int, tuple[str, str]]] = [
-        (NATIONAL, 0, 1, (NATIONAL_CODE, str(_("Whole country"))))
-    ]
+        indicators.append((indicator.pk, int(indicator.is_ratio), mask, head))
+    places: list[tuple[int, tuple[str, str]]] = [(NATIONAL, (NATIONAL_CODE, _("Whole country")))]
     in_scope = Province.objects.order_by("code")
     if provinces is not None:
         in_scope = in_scope.filter(pk__in=provinces)
-    places += [
-        (province.pk, order, 0, (province.code, province.name))
-        for order, province in enumerate(in_scope, start=1)
+    places += [(province.pk, (province.code, province.name)) for province in in_scope]
+    labels = [
+        (str(DIMENSIONS[d][0]) if d in DIMENSIONS else _("Total"), category_label(d, c))
+        for d, c in combos
     ]
     return Layout(
-        label=release.label, cells=cells, places=places, periods=_periods(release)
+        indicators=indicators,
+        combos=[(d, c, label) for (d, c), label in zip(combos, labels, strict=True)],
+        places=places,
+        periods=_periods(release),
+        year=str(release.year),
     )
 
 
-def _periods(release: Release) -> list[tuple[str, int, int]]:
+def _periods(release: Release) -> list[str]:
     """Every period code the release's cells use, in date order, the year last (codes outside
     the release's window, which a cube never holds, after the rest)."""
     codes = set(
@@ -111,35 +109,78 @@ def _periods(release: Release) -> list[tuple[str, int, int]]:
     def key(code: str) -> tuple[bool, datetime.date, str]:
         return (code == year, starts.get(code, datetime.date.max), code)
 
-    return [(code, order, int(code == year)) for order, code in enumerate(sorted(codes, key=key))]
+    return sorted(codes, key=key)
 
 
-def _values(rows: Sequence[Sequence], names: Sequence[str]) -> tuple[str, list]:
+# How a row's select list names the lookups, in each of the two queries below.
+JOINED = {
+    "head": "ic.head",
+    "cell": "ic.cell",
+    "place": "pl.place",
+    "period": "pe.period",
+    "ratio": "ic.ratio",
+    "national": "pl.national",
+    "is_year": "pe.is_year",
+}
+ARRAYS = {
+    "head": "a.heads[c.i_ix]",
+    "cell": "a.cells[c.k_ix]",
+    "place": "a.places[c.p_ix]",
+    "period": "a.periods[c.t_ix]",
+    "ratio": "a.ratios[c.i_ix]",
+    "national": "CASE WHEN c.p_ix = 1 THEN 1 ELSE 0 END",
+    "is_year": "CASE WHEN c.period_code = a.year THEN 1 ELSE 0 END",
+}
+
+
+def _pieces(layout: Layout, csv: bool) -> tuple[list, list, list, list]:
+    """The lookups' contents: CSV pieces, or for typed rows, indexes into the layout."""
+    if csv:
+        return (
+            [csv_fragment(head) for *_i, head in layout.indicators],
+            [csv_fragment(labels) for *_c, labels in layout.combos],
+            [csv_fragment(text) for _p, text in layout.places],
+            [csv_fragment([code]) for code in layout.periods],
+        )
+    return (
+        list(range(len(layout.indicators))),
+        list(range(len(layout.combos))),
+        list(range(len(layout.places))),
+        list(range(len(layout.periods))),
+    )
+
+
+def _values(rows: Sequence[Sequence]) -> tuple[str, list]:
     """A VALUES list of rows as SQL with placeholders, and its parameters."""
-    row = "(" + ", ".join(["%s"] * len(names)) + ")"
+    row = "(" + ", ".join(["%s"] * len(rows[0])) + ")"
     return ", ".join([row] * len(rows)), [value for values in rows for value in values]
 
 
-def _query(
-    release: Release, layout: Layout, select: str, select_params: Sequence = (), *, csv: bool
+def _joined_query(
+    release: Release, layout: Layout, select: str, select_params: Sequence, *, csv: bool
 ) -> tuple[str, list]:
-    """The join of the release's stored cells with the file's lookup tables, in file order.
-
-    For CSV the lookups carry pre-formatted CSV pieces; for XLSX, indexes into the layout."""
-    if csv:
-        cells = [
-            (i, d, c, io, co, r, csv_fragment(head), csv_fragment(labels))
-            for i, d, c, io, co, r, head, labels in layout.cells
+    """The portable query: the stored cells joined with the lookups as VALUES lists."""
+    heads, labels, places, periods = _pieces(layout, csv)
+    ic_rows = [
+        (pk, dimension, category, order, index, ratio, heads[order], labels[index])
+        for order, (pk, ratio, mask, _h) in enumerate(layout.indicators)
+        for index, (dimension, category, _l) in enumerate(layout.combos)
+        if mask & (1 << index)
+    ]
+    cell_sql, cell_params = _values(ic_rows or [(0, "", "", 0, 0, 0, "", "")])
+    place_sql, place_params = _values(
+        [
+            (pk, order, int(pk == NATIONAL), places[order])
+            for order, (pk, _t) in enumerate(layout.places)
         ]
-        places = [(p, o, n, csv_fragment(text)) for p, o, n, text in layout.places]
-        periods = [(code, o, y, csv_fragment([code])) for code, o, y in layout.periods]
-    else:
-        cells = [(*cell[:6], index, 0) for index, cell in enumerate(layout.cells)]
-        places = [(p, o, n, index) for index, (p, o, n, _t) in enumerate(layout.places)]
-        periods = [(code, o, y, index) for index, (code, o, y) in enumerate(layout.periods)]
-    cell_sql, cell_params = _values(cells, range(8))
-    place_sql, place_params = _values(places, range(4))
-    period_sql, period_params = _values(periods, range(4))
+    )
+    period_sql, period_params = _values(
+        [
+            (code, order, int(code == layout.year), periods[order])
+            for order, code in enumerate(layout.periods)
+        ]
+        or [("", 0, 0, "" if csv else 0)]  # a release without cells: a row that matches none
+    )
     sql = f"""
         WITH ic (indicator_id, dimension, category, i_ord, c_ord, ratio, head, cell)
                 AS (VALUES {cell_sql}),
@@ -157,40 +198,105 @@ def _query(
     return sql, [*cell_params, *place_params, *period_params, *select_params, release.pk]
 
 
-def _part(name: str) -> str:
+# A separator that no dimension or category holds, to look a (dimension, category) pair up.
+_PAIR = "\x1f"
+
+
+def _array_query(
+    release: Release, layout: Layout, select: str, select_params: Sequence, *, csv: bool
+) -> tuple[str, list]:
+    """PostgreSQL's query: no joins. Each stored cell finds its place in the file by position in
+    small arrays; the narrow rows are sorted first and only then is the text put together (the
+    outer query keeps the order of the sorted subquery it reads)."""
+    heads, labels, places, periods = _pieces(layout, csv)
+    text_type = "text[]" if csv else "int[]"
+    sql = f"""
+        WITH a AS (
+            SELECT %s::int[] AS indicator_ids, %s::int[] AS masks, %s::int[] AS ratios,
+                %s::text[] AS pairs, %s::int[] AS place_ids, %s::text[] AS codes,
+                %s::text AS year, %s::{text_type} AS heads, %s::{text_type} AS cells,
+                %s::{text_type} AS places, %s::{text_type} AS periods
+        )
+        SELECT {select}
+        FROM (
+            SELECT c.* FROM (
+                SELECT c.*,
+                    array_position(a.indicator_ids, c.indicator_id) AS i_ix,
+                    array_position(a.place_ids, COALESCE(c.province_id, 0)) AS p_ix,
+                    array_position(a.codes, c.period_code::text) AS t_ix,
+                    array_position(a.pairs, c.dimension || '{_PAIR}' || c.category) AS k_ix
+                FROM summaries_releasecell c, a
+                WHERE c.release_id = %s
+            ) c, a
+            WHERE c.i_ix IS NOT NULL AND c.p_ix IS NOT NULL AND c.t_ix IS NOT NULL
+                AND c.k_ix IS NOT NULL AND (a.masks[c.i_ix] & (1 << (c.k_ix - 1))) <> 0
+            ORDER BY c.i_ix, c.p_ix, c.t_ix, c.k_ix
+        ) c, a
+    """  # noqa: S608 - only placeholders and fixed column lists are formatted in
+    params = [
+        [pk for pk, *_r in layout.indicators],
+        [mask for _pk, _r, mask, _h in layout.indicators],
+        [ratio for _pk, ratio, *_r in layout.indicators],
+        [f"{dimension}{chr(0x1F)}{category}" for dimension, category, _l in layout.combos],
+        [pk for pk, _t in layout.places],
+        layout.periods,
+        layout.year,
+        heads,
+        labels,
+        places,
+        periods,
+    ]
+    return sql, [*params, *select_params, release.pk]
+
+
+def _part(name: str, ratio: str) -> str:
     """A value, numerator or denominator as CSV: empty when not of the indicator's kind or not
     reported, the mark when hidden, else the stored number (parameters: empty, mark)."""
-    wrong_kind = "ic.ratio = 0" if name != "value" else "ic.ratio = 1"
+    wrong_kind = f"{ratio} = 0" if name != "value" else f"{ratio} = 1"
     return (
         f"CASE WHEN {wrong_kind} OR c.{name} IS NULL THEN %s"
         f" WHEN c.{name}_hidden THEN %s ELSE CAST(c.{name} AS TEXT) END"
     )
 
 
-def _csv_select(layout: Layout) -> tuple[str, list[str]]:
+def _csv_select(layout: Layout, names: dict[str, str]) -> tuple[str, list[str]]:
     """The expression of a CSV row (without its line break), and its parameters."""
     empty = csv_fragment([""])
     mark = csv_fragment([layout.mark])
     parts = [
-        ("ic.head", []),
-        ("pl.place", []),
-        ("pe.period", []),
-        ("ic.cell", []),
-        (_part("value"), [empty, mark]),
-        (_part("numerator"), [empty, mark]),
-        (_part("denominator"), [empty, mark]),
+        (names["head"], []),
+        (names["place"], []),
+        (names["period"], []),
+        (names["cell"], []),
+        (_part("value", names["ratio"]), [empty, mark]),
+        (_part("numerator", names["ratio"]), [empty, mark]),
+        (_part("denominator", names["ratio"]), [empty, mark]),
         ("CAST(c.report_count AS TEXT)", []),
         ("CAST(c.organisation_count AS TEXT)", []),
         ("CAST(c.organisations_expected AS TEXT)", []),
-        ("CASE WHEN pl.national = 1 THEN CAST(c.provinces_reporting AS TEXT) ELSE %s END", [empty]),
         (
-            "CASE WHEN pe.is_year = 1 THEN '\"' || CAST(c.periods_in AS TEXT) || '/'"
+            f"CASE WHEN {names['national']} = 1 THEN CAST(c.provinces_reporting AS TEXT)"
+            " ELSE %s END",
+            [empty],
+        ),
+        (
+            f"CASE WHEN {names['is_year']} = 1 THEN '\"' || CAST(c.periods_in AS TEXT) || '/'"
             " || CAST(c.periods_expected AS TEXT) || '\"' ELSE %s END",
             [empty],
         ),
         ("CASE WHEN c.provisional THEN %s ELSE %s END", [csv_fragment([layout.yes]), empty]),
     ]
     return " || ',' || ".join(sql for sql, _p in parts), [p for _s, ps in parts for p in ps]
+
+
+def _query(release: Release, layout: Layout, select: Callable, *, csv: bool, fast: bool):
+    """The query of a file's rows in file order: with arrays on PostgreSQL (`fast`), else with
+    VALUES joins; `select` makes the select list (and its parameters) from the lookups' names."""
+    if fast and connection.vendor == "postgresql":
+        columns, params = select(ARRAYS)
+        return _array_query(release, layout, columns, params, csv=csv)
+    columns, params = select(JOINED)
+    return _joined_query(release, layout, columns, params, csv=csv)
 
 
 # COPY's text format escapes these in a value; every real line feed in its output ends a row.
@@ -226,8 +332,12 @@ def csv_rows(
     On PostgreSQL (unless `fast` is off) they stream from `COPY ... TO STDOUT`; otherwise the same
     SELECT is read through a cursor. `counter` counts the rows as they pass."""
     counter = counter or Counter()
-    select, select_params = _csv_select(layout)
-    sql, params = _query(release, layout, f"{select} AS line", select_params, csv=True)
+
+    def select(names: dict[str, str]) -> tuple[str, list[str]]:
+        columns, params = _csv_select(layout, names)
+        return f"{columns} AS line", params
+
+    sql, params = _query(release, layout, select, csv=True, fast=fast)
     if fast and connection.vendor == "postgresql":
         yield from _copied(sql, params, counter)
         return
@@ -242,8 +352,8 @@ def _copied(sql: str, params: list, counter: Counter) -> Iterator[bytes]:
     from django.db import transaction
 
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
         raw = cursor.cursor  # psycopg's own cursor, for its COPY support
-        raw.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
         with raw.copy(f"COPY ({sql}) TO STDOUT", params) as copy:
             rows: list = []
             for row in copy:
@@ -257,22 +367,24 @@ def _copied(sql: str, params: list, counter: Counter) -> Iterator[bytes]:
                 yield _copy_chunk(rows)
 
 
-def typed_rows(release: Release, layout: Layout) -> Iterator[tuple]:
+def typed_rows(release: Release, layout: Layout, *, fast: bool = True) -> Iterator[tuple]:
     """The data rows of a release's XLSX file: numbers as numbers, text neutralised, a hidden
-    part as its mark; read in file order through a server-side cursor where there is one."""
-    select = (
-        "ic.head, pl.place, pe.period, ic.ratio, pl.national, pe.is_year, "
-        "c.value, c.numerator, c.denominator, c.value_hidden, c.numerator_hidden, "
-        "c.denominator_hidden, c.report_count, c.organisation_count, c.organisations_expected, "
-        "c.provinces_reporting, c.periods_in, c.periods_expected, c.provisional"
-    )
-    sql, params = _query(release, layout, select, csv=False)
-    heads = [tuple(neutralise(str(text)) for text in (*cell[6], *cell[7])) for cell in layout.cells]
-    places = [tuple(neutralise(str(text)) for text in place[3]) for place in layout.places]
-    periods = [neutralise(code) for code, _o, _y in layout.periods]
+    part as its mark; read in file order through a server-side cursor on PostgreSQL."""
+
+    def select(names: dict[str, str]) -> tuple[str, list]:
+        columns = [names[name] for name in ("head", "cell", "place", "period", "ratio")]
+        columns += [names["national"], names["is_year"]]
+        return ", ".join(columns) + ", " + ", ".join(f"c.{name}" for name in STORED), []
+
+    sql, params = _query(release, layout, select, csv=False, fast=fast)
+    heads = [tuple(neutralise(str(text)) for text in head) for *_i, head in layout.indicators]
+    labels = [tuple(neutralise(str(text)) for text in label) for *_c, label in layout.combos]
+    places = [tuple(neutralise(str(text)) for text in place) for _p, place in layout.places]
+    periods = [neutralise(code) for code in layout.periods]
     mark, yes = neutralise(layout.mark), neutralise(layout.yes)
     for (
         head,
+        cell,
         place,
         period,
         ratio,
@@ -292,7 +404,6 @@ def typed_rows(release: Release, layout: Layout) -> Iterator[tuple]:
         periods_expected,
         provisional,
     ) in _server_side(sql, params):
-        text = heads[head]
         if ratio:
             value = ""
             numerator = "" if numerator is None else (mark if numerator_hidden else numerator)
@@ -303,14 +414,10 @@ def typed_rows(release: Release, layout: Layout) -> Iterator[tuple]:
             value = "" if value is None else (mark if value_hidden else value)
             numerator = denominator = ""
         yield (
-            text[0],
-            text[1],
-            text[2],
-            text[3],
+            *heads[head],
             *places[place],
             periods[period],
-            text[4],
-            text[5],
+            *labels[cell],
             value,
             numerator,
             denominator,
@@ -321,6 +428,23 @@ def typed_rows(release: Release, layout: Layout) -> Iterator[tuple]:
             f"{periods_in}/{periods_expected}" if is_year else "",
             yes if provisional else "",
         )
+
+
+STORED = (
+    "value",
+    "numerator",
+    "denominator",
+    "value_hidden",
+    "numerator_hidden",
+    "denominator_hidden",
+    "report_count",
+    "organisation_count",
+    "organisations_expected",
+    "provinces_reporting",
+    "periods_in",
+    "periods_expected",
+    "provisional",
+)
 
 
 # Rows fetched per round trip by the XLSX reader's server-side cursor.

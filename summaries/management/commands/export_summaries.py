@@ -4,8 +4,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
-from portal.spreadsheets import csv_stream, write_xlsx
-from summaries import files, releases
+from portal.spreadsheets import write_xlsx
+from summaries import files, services
 from summaries.cube import cube_from_summaries
 from summaries.disclosure import min_cell
 from summaries.management.commands.aggregate import parse_province
@@ -51,8 +51,12 @@ class Command(BaseCommand):
             if options["working"]:
                 cube = cube_from_summaries(year, quarter or 4)
                 label = f"working-{year}"
-                rows = files.cube_rows(cube, set(), min_cell(), label=label, provinces=provinces)
-                about = files.working_about()
+                summary_file = files.SummaryFile(
+                    rows=files.cube_rows(cube, set(), min_cell(), label=label, provinces=provinces),
+                    about=files.working_about(),
+                    name=label,
+                    sheet_title=label,
+                )
             else:
                 found = Release.objects.filter(year=year)
                 if quarter:
@@ -60,23 +64,18 @@ class Command(BaseCommand):
                 release = found.newest()
                 if release is None:
                     raise CommandError(f"No release of {options['period']} has been published.")
-                version = releases.published_version(release)
-                label = release.label
-                rows = files.cube_rows(
-                    version.cube,
-                    version.hidden or set(),
-                    release.min_cell,
-                    label=label,
-                    provinces=provinces,
-                )
-                about = files.release_about(release)
+                summary_file = services.release_file(release, provinces)
             if options["file_format"] == "csv":
-                with output.open("w", encoding="utf-8", newline="") as handle:
-                    handle.writelines(csv_stream(files.header(), rows, preamble=about))
+                with output.open("wb") as handle:
+                    handle.writelines(files.csv_chunks(summary_file))
                 self.stdout.write(f"Wrote {output}.")
             else:
                 with output.open("wb") as handle:
                     written = write_xlsx(
-                        handle, files.header(), rows, sheet_title=label, about=about
+                        handle,
+                        files.header(),
+                        summary_file.rows,
+                        sheet_title=summary_file.sheet_title,
+                        about=summary_file.about,
                     )
                 self.stdout.write(f"Wrote {written} rows to {output}.")
