@@ -172,8 +172,8 @@ def _child(kind: str, rows: int) -> dict:
                 target.write(chunk)
         elif kind == "copy":
             with connection.cursor() as cursor:
-                sql = f"COPY (SELECT * FROM summaries_releasecell WHERE release_id = {release.pk}) TO STDOUT"  # noqa: S608, E501 - an id from the database
-                with cursor.cursor.copy(sql) as copy:
+                sql = "COPY (SELECT * FROM summaries_releasecell WHERE release_id = %s) TO STDOUT"
+                with cursor.cursor.copy(sql, [release.pk]) as copy:
                     for data in copy:
                         target.write(data)
         elif kind == "xlsx":
@@ -260,7 +260,9 @@ def _median(runs: list[dict], key: str) -> float:
 def cmd_csv(args) -> None:
     portal, floor = _pairs("csv", "copy", args.repeat)
     rows = portal[0]["rows"]
-    ratio = statistics.median(p["seconds"] / f["seconds"] for p, f in zip(portal, floor))
+    ratio = statistics.median(
+        p["seconds"] / f["seconds"] for p, f in zip(portal, floor, strict=True)
+    )
     print(f"{rows:,} release cells; {args.repeat} runs each, interleaved; medians")
     print(
         f"  floor  bare COPY of the rows   {_median(floor, 'seconds'):6.2f} s  "
@@ -273,15 +275,16 @@ def cmd_csv(args) -> None:
         f"{_median(portal, 'peak_rss_mb'):.0f} MB  ({_median(portal, 'bytes') / 1e6:.0f} MB)"
     )
     print(
-        f"  portal / floor: {ratio:.2f}x (goal <= 2x); goal >= 100,000 rows/s and peak RSS"
-        " < 150 MB"
+        f"  portal / floor: {ratio:.2f}x (goal <= 2x); goal >= 100,000 rows/s and peak RSS < 150 MB"
     )
 
 
 def cmd_xlsx(args) -> None:
     release_rows = _run("copy")["rows"]
     portal, floor = _pairs("xlsx", "xlsx-floor", args.repeat, release_rows)
-    ratio = statistics.median(p["seconds"] / f["seconds"] for p, f in zip(portal, floor))
+    ratio = statistics.median(
+        p["seconds"] / f["seconds"] for p, f in zip(portal, floor, strict=True)
+    )
     print(f"{release_rows:,} release cells; {args.repeat} runs each, interleaved; medians")
     print(
         f"  floor  write_xlsx fed tuples  {_median(floor, 'seconds'):6.1f} s  peak RSS "

@@ -194,7 +194,7 @@ def _joined_query(
         JOIN pe ON pe.period_code = c.period_code
         WHERE c.release_id = %s
         ORDER BY ic.i_ord, pl.p_ord, pe.t_ord, ic.c_ord
-    """  # noqa: S608 - only placeholders and fixed column lists are formatted in
+    """  # noqa: S608  # nosec B608 - formats in only placeholders and fixed column lists
     return sql, [*cell_params, *place_params, *period_params, *select_params, release.pk]
 
 
@@ -240,7 +240,7 @@ def _array_query(
                 AND (i.mask & (1 << (c.k_ix - 1))) <> 0
             ORDER BY c.p_ix, c.t_ix, c.k_ix
         ) c
-    """  # noqa: S608 - only placeholders and fixed column lists are formatted in
+    """  # noqa: S608  # nosec B608 - formats in only placeholders and fixed column lists
     params = [
         [pk for pk, *_r in layout.indicators],
         [mask for _pk, _r, mask, _h in layout.indicators],
