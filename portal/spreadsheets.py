@@ -120,6 +120,8 @@ def write_xlsx(
         for row in rows:
             count += 1
             yield dict(zip(names, [neutralise(value) for value in row], strict=True))
+        if not count:  # the writer takes the header from the first record: one of blanks
+            yield dict.fromkeys(names)
 
     data_title = sheet_name(sheet_title)
     sheets: list = [(data_title, records())]
@@ -129,17 +131,17 @@ def write_xlsx(
         sheets.append(
             (sheet_name(about_title), [{notes[0]: line} for line in notes[1:]] or [{notes[0]: ""}])
         )
-    options = {
-        "freeze_panes": {data_title: {"row": 1, "col": 0}},
-        "header_format": {data_title: rustpy_xlsxwriter.Format().set_bold()},
-    }
+    freeze = {data_title: {"row": 1, "col": 0}}
+    bold = {data_title: rustpy_xlsxwriter.Format().set_bold()}
     if isinstance(target, str | os.PathLike):
-        rustpy_xlsxwriter.write_worksheets(sheets, os.fspath(target), **options)
+        rustpy_xlsxwriter.write_worksheets(
+            sheets, os.fspath(target), freeze_panes=freeze, header_format=bold
+        )
         return count
     # The writer streams to a file of its own; a buffer would hold the whole workbook in memory.
     with tempfile.TemporaryDirectory() as directory:
         path = os.path.join(directory, "file.xlsx")
-        rustpy_xlsxwriter.write_worksheets(sheets, path, **options)
+        rustpy_xlsxwriter.write_worksheets(sheets, path, freeze_panes=freeze, header_format=bold)
         with open(path, "rb") as written:
             shutil.copyfileobj(written, target)
     return count

@@ -300,7 +300,9 @@ def _csv_select(layout: Layout, names: dict[str, str]) -> tuple[str, list[str]]:
     return " || ',' || ".join(sql for sql, _p in parts), params
 
 
-def _query(release: Release, layout: Layout, select: Callable, *, csv: bool, fast: bool):
+def _query(
+    release: Release, layout: Layout, select: Callable, *, csv: bool, fast: bool
+) -> tuple[str, list]:
     """The query of a file's rows in file order: with arrays on PostgreSQL (`fast`), else with
     VALUES joins; `select` makes the select list (and its parameters) from the lookups' names."""
     if fast and connection.vendor == "postgresql":
