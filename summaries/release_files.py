@@ -5,13 +5,14 @@ shows what is stored, a hidden part as its mark. Everything in a file that is te
 label, each indicator's code, name and pillar, each place, period and disaggregation cell, in the
 reader's language) comes from a small set known before the first row; it is formatted once here,
 by the same CSV writer and neutralisation as every other file (`portal.spreadsheets`), and handed
-to the database as small lookup tables. The database then joins, orders and concatenates:
+to the database. The database then finds each cell's place, orders and concatenates:
 
 - CSV: each row is built in SQL from those pre-formatted pieces and the stored numbers. On
-  PostgreSQL the rows stream out of `COPY (SELECT ...) TO STDOUT`; elsewhere (the embedded SQLite
-  default) the same SELECT is read through a cursor. Both give the same bytes as the cube-based
-  writer (`files.cube_rows` + `csv_stream`) they replace.
-- XLSX: the same join yields typed rows (numbers as numbers, text neutralised) for the writer.
+  PostgreSQL the rows stream out of `COPY (SELECT ...) TO STDOUT` (`_array_query`: arrays,
+  indicator by indicator through the index); elsewhere (the embedded SQLite default) a portable
+  query with VALUES lists (`_joined_query`) is read through a cursor. Both give the same bytes as
+  the cube-based writer (`files.cube_rows` + `csv_stream`) they replace; the tests compare them.
+- XLSX: the same queries yield typed rows (numbers as numbers, text neutralised) for the writer.
 
 Row order is the one of every summary file: indicators by pillar and code; the nation, then
 provinces by code; periods by date, the year last; cells in the order of the breakdown.
@@ -37,8 +38,8 @@ NATIONAL_CODE = "VN"
 # Rows gathered into one chunk of a streamed response: big enough that the per-chunk costs
 # (a join, a write to the socket) vanish, small enough to keep memory flat (about 64 KB).
 CHUNK_ROWS = 400
-# Sorting a whole release in the database's memory rather than on its disk; local to the file's
-# transaction.
+# Room to sort in memory (one indicator's cells on the fast path, a whole release in the portable
+# query on PostgreSQL); local to the file's transaction.
 SORT_MEMORY = "64MB"
 
 
