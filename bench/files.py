@@ -93,8 +93,8 @@ def cmd_seed(args) -> None:
                     release_id, indicator_id, province_id, period_code, dimension, category,
                     value, numerator, denominator, value_hidden, numerator_hidden,
                     denominator_hidden, report_count, organisation_count,
-                    organisations_expected, provinces_reporting, periods_in, periods_expected,
-                    provisional)
+                    organisations_expected, provinces_reporting, bodies_reporting, periods_in,
+                    periods_expected, provisional)
                 SELECT %(release)s, i.id, p.id, pe.code, d.dimension, d.category,
                     CASE WHEN i.aggregation = 'count' THEN (random() * 200)::int END,
                     CASE WHEN i.aggregation = 'ratio' THEN (random() * 50)::int END,
@@ -102,6 +102,7 @@ def cmd_seed(args) -> None:
                     random() < 0.1, random() < 0.1, random() < 0.1,
                     (random() * 40)::int, (random() * 20)::int, 20,
                     CASE WHEN p.id IS NULL THEN 34 ELSE 0 END,
+                    CASE WHEN p.id IS NULL THEN 2 ELSE 0 END,
                     CASE WHEN pe.code = %(year)s THEN 4 ELSE 0 END,
                     CASE WHEN pe.code = %(year)s THEN 4 ELSE 0 END,
                     random() < 0.2
@@ -149,6 +150,7 @@ def _tuples(count: int):
             number % 40,
             number % 20,
             20,
+            "",
             "",
             "",
             "có",

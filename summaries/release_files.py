@@ -289,6 +289,10 @@ def _csv_select(layout: Layout, names: dict[str, str]) -> tuple[str, list[str]]:
             [empty],
         ),
         (
+            f"CASE WHEN {names['national']} = 1 THEN CAST(c.bodies_reporting AS TEXT) ELSE %s END",
+            [empty],
+        ),
+        (
             f"CASE WHEN {names['is_year']} = 1 THEN '\"' || CAST(c.periods_in AS TEXT) || '/'"
             " || CAST(c.periods_expected AS TEXT) || '\"' ELSE %s END",
             [empty],
@@ -415,6 +419,7 @@ def typed_rows(release: Release, layout: Layout, *, fast: bool = True) -> Iterat
         organisations,
         expected,
         provinces,
+        bodies,
         periods_in,
         periods_expected,
         provisional,
@@ -440,6 +445,7 @@ def typed_rows(release: Release, layout: Layout, *, fast: bool = True) -> Iterat
             organisations,
             expected,
             provinces if national else "",
+            bodies if national else "",
             f"{periods_in}/{periods_expected}" if is_year else "",
             yes if provisional else "",
         )
@@ -456,6 +462,7 @@ STORED = (
     "organisation_count",
     "organisations_expected",
     "provinces_reporting",
+    "bodies_reporting",
     "periods_in",
     "periods_expected",
     "provisional",
