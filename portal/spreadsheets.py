@@ -3,7 +3,7 @@ the portal writes (the audit log, summaries).
 
 Every text cell is neutralised against formula injection: a cell a spreadsheet would read as a
 formula (starting with = + - @, a tab, a carriage return or a line feed) gets a leading
-apostrophe, and XLSX text cells are typed as strings so they are never evaluated.
+apostrophe, and XLSX text cells are written as strings so they are never evaluated.
 
 CSV needs more, because the reader decides where a cell begins: Excel splits on the list
 separator of the computer's regional settings, `;` in Vietnamese and most European ones, `,` in
@@ -15,14 +15,16 @@ a lenient reader would).
 """
 
 import csv
+import os
 import re
+import shutil
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
+from typing import IO
 
+import rustpy_xlsxwriter
 from django.utils import translation
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 BOM = "\ufeff"
@@ -74,14 +76,14 @@ def csv_stream(
         yield writer.writerow([csv_field(value) for value in row])
 
 
-def _text_cell(sheet, value, font=None) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        # Typed as a string: openpyxl would otherwise store "=..." as a formula.
-        cell.data_type = "s"
-    if font is not None:
-        cell.font = font
-    return cell
+_FRAGMENT_WRITER = csv.writer(_Echo(), lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
+
+
+def csv_fragment(values: Sequence) -> str:
+    """Fields as `csv_stream` writes them within a row, without the line break: pieces of a row
+    that the database puts together (a row is its pieces joined by commas)."""
+    line: str = _FRAGMENT_WRITER.writerow([csv_field(value) for value in values])
+    return line[: -len("\r\n")]
 
 
 def sheet_name(title: str) -> str:
@@ -91,7 +93,7 @@ def sheet_name(title: str) -> str:
 
 
 def write_xlsx(
-    target,
+    target: "str | os.PathLike[str] | IO[bytes]",
     header: Sequence[str],
     rows: Iterable[Sequence],
     sheet_title: str,
@@ -100,33 +102,63 @@ def write_xlsx(
     about_title: str = "About",
     sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]] = (),
 ) -> int:
-    """Write a workbook row by row (openpyxl write-only mode) to a path or binary file, with
-    further `sheets` (title, header, rows) after the data, then an "about this file" sheet when
-    `about` has lines.
-
+    """Write a workbook row by row to a path or binary file, with further `sheets` (title,
+    header, rows) after the data, then an "about this file" sheet when `about` has lines.
     Returns the number of data rows written.
+
+    The writer is rustpy-xlsxwriter (Rust's rust_xlsxwriter in constant-memory mode): chosen by
+    measurement (`bench/files.py xlsx-writers`) over openpyxl's write-only mode and XlsxWriter's
+    constant_memory. It writes every str as an inline string, never as a formula, and numbers as
+    numbers; text is neutralised as well, for whoever copies a cell into a formula bar. Headers
+    are bold and frozen.
     """
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=sheet_name(sheet_title))
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    sheet.append([_text_cell(sheet, neutralise(str(h)), bold) for h in header])
     count = 0
-    for row in rows:
-        sheet.append([_text_cell(sheet, neutralise(value)) for value in row])
-        count += 1
+
+    def counting(source: Iterable[Sequence]) -> Iterator[Sequence]:
+        nonlocal count
+        for row in source:
+            count += 1
+            yield row
+
+    data_title = sheet_name(sheet_title)
+    book: list = [(data_title, _records(header, counting(rows)))]
     for title, sheet_header, sheet_rows in sheets:
-        extra = workbook.create_sheet(title=sheet_name(title))
-        extra.freeze_panes = "A2"
-        extra.append([_text_cell(extra, neutralise(str(h)), bold) for h in sheet_header])
-        for row in sheet_rows:
-            extra.append([_text_cell(extra, neutralise(value)) for value in row])
+        book.append((sheet_name(title), _records(sheet_header, sheet_rows)))
+    tables = [title for title, _ in book]
     if about:
-        notes = workbook.create_sheet(title=sheet_name(about_title))
-        for line in about:
-            notes.append([_text_cell(notes, neutralise(line))])
-    workbook.save(target)
+        notes = [neutralise(str(line)) for line in about]
+        # The first line heads the sheet; the others follow it, one a row, in column A.
+        book.append(
+            (sheet_name(about_title), [{notes[0]: line} for line in notes[1:]] or [{notes[0]: ""}])
+        )
+    freeze = {title: {"row": 1, "col": 0} for title in tables}
+    bold_format = rustpy_xlsxwriter.Format().set_bold()
+    bold = dict.fromkeys(tables, bold_format)
+    if isinstance(target, str | os.PathLike):
+        rustpy_xlsxwriter.write_worksheets(
+            book, os.fspath(target), freeze_panes=freeze, header_format=bold
+        )
+        return count
+    # The writer streams to a file of its own; a buffer would hold the whole workbook in memory.
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "file.xlsx")
+        rustpy_xlsxwriter.write_worksheets(book, path, freeze_panes=freeze, header_format=bold)
+        with open(path, "rb") as written:
+            shutil.copyfileobj(written, target)
     return count
+
+
+def _records(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[dict]:
+    """Rows as the writer takes them: dicts keyed by the (neutralised, distinct) header."""
+    names = [neutralise(str(h)) for h in header]
+    if len(set(names)) != len(names):
+        raise ValueError("Column headers must differ: each names a column of the sheet.")
+    empty = True
+    for row in rows:
+        empty = False
+        yield dict(zip(names, [neutralise(value) for value in row], strict=True))
+    if empty:  # the writer takes the header from the first record: one of blanks
+        yield dict.fromkeys(names)
 
 
 def in_current_language(chunks: Iterator[str]) -> Iterator[str]:

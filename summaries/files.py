@@ -8,7 +8,7 @@ total first, coverage columns, and a short note on what the file is.
 
 import datetime
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO
 
@@ -22,6 +22,7 @@ from reports.disaggregation import DIMENSIONS, category_label
 from summaries.cube import NATIONAL, Cube, breakdown
 from summaries.disclosure import SECONDARY
 from summaries.models import Release, SummaryDownload
+from summaries.release_files import Counter
 from summaries.spending import file_header
 
 HEADERS = {
@@ -55,12 +56,14 @@ def header() -> list[str]:
 
 @dataclass
 class SummaryFile:
-    """What a download holds: its rows (lazily), the note on top, and its name."""
+    """What a download holds: its rows (lazily), the note on top, and its name. A release's file
+    also has its CSV rows ready-made by the database (`release_files.csv_rows`)."""
 
-    rows: Iterator[list[str | int]]
+    rows: Iterator[Sequence[str | int]]
     about: list[str]
     name: str
     sheet_title: str
+    csv_rows: "Callable[[Counter], Iterator[bytes]] | None" = None
     spending: list[list[str | int]] | None = None  # published (or working) spending, if any
     columns: list[str] | None = None  # the header, when not the figures' one
 
@@ -208,7 +211,7 @@ def working_about() -> list[str]:
     ]
 
 
-def counted(rows: Iterable[list], log: SummaryDownload | None) -> Iterator[list]:
+def counted(rows: Iterable[Sequence], log: SummaryDownload | None) -> Iterator[Sequence]:
     """Pass rows through, then record how many there were on the download's log row."""
     count = 0
     for row in rows:
@@ -219,12 +222,28 @@ def counted(rows: Iterable[list], log: SummaryDownload | None) -> Iterator[list]
         log.save(update_fields=["rows"])
 
 
-def csv_chunks(summary_file: SummaryFile, log: SummaryDownload | None = None) -> Iterator[str]:
-    return in_current_language(
-        csv_stream(
+def csv_chunks(summary_file: SummaryFile, log: SummaryDownload | None = None) -> Iterator[bytes]:
+    """The file as UTF-8 chunks: the BOM, the note and the header, then the rows (from the
+    database when it made them, else written here)."""
+    if summary_file.csv_rows is None:
+        text = csv_stream(
             summary_file.header(), counted(summary_file.rows, log), preamble=summary_file.about
         )
-    )
+        return (chunk.encode() for chunk in in_current_language(text))
+    return _stored_chunks(summary_file, summary_file.csv_rows, log)
+
+
+def _stored_chunks(
+    summary_file: SummaryFile,
+    csv_rows: "Callable[[Counter], Iterator[bytes]]",
+    log: SummaryDownload | None,
+) -> Iterator[bytes]:
+    yield "".join(csv_stream(summary_file.header(), [], preamble=summary_file.about)).encode()
+    counter = Counter()
+    yield from csv_rows(counter)
+    if log is not None:
+        log.rows = counter.rows
+        log.save(update_fields=["rows"])
 
 
 def xlsx_file(summary_file: SummaryFile, log: SummaryDownload | None = None) -> IO[bytes]:

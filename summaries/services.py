@@ -13,7 +13,7 @@ from portal import audit
 from portal.models import User
 from portal.permissions import ensure_admin
 from portal.queue import enqueue_on_commit
-from summaries import aggregation, files, releases, spending
+from summaries import aggregation, files, release_files, releases, spending
 from summaries.cube import CELL_FIELDS, NATIONAL, Cube, cube_from_summaries, window
 from summaries.disclosure import min_cell
 from summaries.files import SummaryFile
@@ -141,27 +141,12 @@ def summary_download(
         )
         if release is None:
             raise ReleaseError(_("No release has been published for this year yet."))
-        version = releases.published_version(release)
         provinces = None if actor.is_portal_admin else province_ids_in_scope(user=actor)
         if filters.province is not None:
             provinces = (
                 {filters.province.pk} if provinces is None else provinces & {filters.province.pk}
             )
-        summary_file = SummaryFile(
-            rows=files.cube_rows(
-                version.cube,
-                version.hidden or set(),
-                release.min_cell,
-                label=release.label,
-                provinces=provinces,
-            ),
-            about=files.release_about(release),
-            name=f"napwps-release-{release.year}-q{release.quarter}-r{release.revision}",
-            sheet_title=release.label,
-            spending=spending.file_rows(
-                spending.released_spending(release), label=release.label, provinces=provinces
-            ),
-        )
+        summary_file = release_file(release, provinces)
         action = audit.Action.SUMMARY_DOWNLOAD
     if spending_only:
         summary_file = summary_file.spending_only()
@@ -174,6 +159,21 @@ def summary_download(
     log = SummaryDownload.objects.create(user=actor, file_format=file_format, filters=details)
     audit.record(action, user=actor, obj=log, detail=file_format)
     return log, summary_file
+
+
+def release_file(release: Release, provinces: set[int] | None) -> SummaryFile:
+    """A release's file of these provinces (None: all), read from its stored cells and flags."""
+    layout = release_files.layout_for(release, provinces)
+    return SummaryFile(
+        rows=release_files.typed_rows(release, layout),
+        about=files.release_about(release),
+        name=f"napwps-release-{release.year}-q{release.quarter}-r{release.revision}",
+        sheet_title=release.label,
+        csv_rows=lambda counter: release_files.csv_rows(release, layout, counter),
+        spending=spending.file_rows(
+            spending.released_spending(release), label=release.label, provinces=provinces
+        ),
+    )
 
 
 class ReleaseError(Exception):

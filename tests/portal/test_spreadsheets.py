@@ -100,3 +100,15 @@ TEXT = st.text(alphabet=["=", "+", "-", "@", "\t", "\r", "\n", ",", ";", '"', " 
 @given(st.lists(st.one_of(TEXT, st.integers(min_value=0)), min_size=1, max_size=4))
 def test_any_text_with_any_separator_never_reads_as_a_formula(row):
     assert formula_cells(csv_text(["h"], [row])) == []
+
+
+def test_an_xlsx_without_rows_still_has_its_header_and_about_sheet():
+    buffer = io.BytesIO()
+
+    written = write_xlsx(buffer, ["Mã", "Giá trị"], [], "Trống", about=["Ghi chú"])
+
+    buffer.seek(0)
+    data, about = openpyxl.load_workbook(buffer).worksheets
+    assert written == 0
+    assert list(data.iter_rows(values_only=True)) == [("Mã", "Giá trị")]
+    assert about["A1"].value == "Ghi chú"

@@ -282,7 +282,7 @@ def test_the_xlsx_has_a_spending_sheet(client, spent):
     sheet = workbook.worksheets[1]
     rows = list(sheet.iter_rows(values_only=True))
     assert sorted(row[7] for row in rows[1:]) == [5_000_000, 7_000_000, 10_000_000]
-    assert all(isinstance(row[7], int) for row in rows[1:])  # numbers a spreadsheet adds up
+    assert all(isinstance(row[7], int | float) for row in rows[1:])  # numbers a spreadsheet adds up
 
 
 def test_the_working_file_holds_the_working_spending_for_admins(client, spent):

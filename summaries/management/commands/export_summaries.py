@@ -4,8 +4,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
-from portal.spreadsheets import csv_stream, write_xlsx
-from summaries import files, releases, spending
+from portal.spreadsheets import write_xlsx
+from summaries import files, services, spending
 from summaries.cube import cube_from_summaries
 from summaries.disclosure import min_cell
 from summaries.management.commands.aggregate import parse_province
@@ -58,9 +58,17 @@ class Command(BaseCommand):
             if options["working"]:
                 cube = cube_from_summaries(year, quarter or 4)
                 label = f"working-{year}"
-                rows = files.cube_rows(cube, set(), min_cell(), label=label, provinces=provinces)
-                about = files.working_about()
-                spent = spending.working_spending(year, quarter or 4)
+                summary_file = files.SummaryFile(
+                    rows=files.cube_rows(cube, set(), min_cell(), label=label, provinces=provinces),
+                    about=files.working_about(),
+                    name=label,
+                    sheet_title=label,
+                    spending=spending.file_rows(
+                        spending.working_spending(year, quarter or 4),
+                        label=label,
+                        provinces=provinces,
+                    ),
+                )
             else:
                 found = Release.objects.filter(year=year)
                 if quarter:
@@ -68,31 +76,12 @@ class Command(BaseCommand):
                 release = found.newest()
                 if release is None:
                     raise CommandError(f"No release of {options['period']} has been published.")
-                version = releases.published_version(release)
-                label = release.label
-                rows = files.cube_rows(
-                    version.cube,
-                    version.hidden or set(),
-                    release.min_cell,
-                    label=label,
-                    provinces=provinces,
-                )
-                about = files.release_about(release)
-                spent = spending.released_spending(release)
-            summary_file = files.SummaryFile(
-                rows=rows,
-                about=about,
-                name="",
-                sheet_title=label,
-                spending=spending.file_rows(spent, label=label, provinces=provinces),
-            )
+                summary_file = services.release_file(release, provinces)
             if options["part"] == "spending":
                 summary_file = summary_file.spending_only()
             if options["file_format"] == "csv":
-                with output.open("w", encoding="utf-8", newline="") as handle:
-                    handle.writelines(
-                        csv_stream(summary_file.header(), summary_file.rows, preamble=about)
-                    )
+                with output.open("wb") as handle:
+                    handle.writelines(files.csv_chunks(summary_file))
                 self.stdout.write(f"Wrote {output}.")
             else:
                 with output.open("wb") as handle:
@@ -100,8 +89,8 @@ class Command(BaseCommand):
                         handle,
                         summary_file.header(),
                         summary_file.rows,
-                        sheet_title=label,
-                        about=about,
+                        sheet_title=summary_file.sheet_title,
+                        about=summary_file.about,
                         sheets=summary_file.sheets(),
                     )
                 self.stdout.write(f"Wrote {written} rows to {output}.")
