@@ -147,8 +147,8 @@ def release_for_year(year: int) -> Release:
 def _number(value: Decimal | int | None, is_percent: bool) -> str:
     if value is None:
         return ""
-    if isinstance(value, Decimal) and value == value.to_integral_value():
-        value = int(value)
+    if isinstance(value, Decimal):  # 15.70 reads 15.7, 60.00 reads 60
+        value = int(value) if value == value.to_integral_value() else value.normalize()
     text = number_format(value, force_grouping=True)
     return f"{text}%" if is_percent else text
 

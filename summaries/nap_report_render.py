@@ -21,7 +21,7 @@ from summaries.nap_report import IndicatorSection, NapReport
 
 CHART_FONTS = ["Noto Sans", "DejaVu Sans"]  # both carry Vietnamese; DejaVu ships with matplotlib
 DOCX_FONT = "Times New Roman"
-CHART_DPI = 150
+CHART_DPI = 120
 CHART_SIZE = (6.0, 2.4)  # inches: a chart per indicator, a third of a page
 
 
@@ -30,32 +30,29 @@ def chart_png(section: IndicatorSection) -> bytes | None:
     them (a hidden value is a gap marked with the hidden mark); None when there is nothing."""
     if not section.series:
         return None
+    from matplotlib import rc_context
     from matplotlib.figure import Figure  # the OO API: no pyplot state, safe in a worker
 
-    figure = Figure(figsize=CHART_SIZE, dpi=CHART_DPI)
-    axes = figure.subplots()
-    labels = [label for label, _value in section.series]
-    values = [value if value is not None else 0 for _label, value in section.series]
-    bars = axes.bar(labels, values, color="#1f5f8b", width=0.6)
-    for bar, (_label, value) in zip(bars, section.series, strict=True):
-        text = "x" if value is None else _chart_number(value, section.is_percent)
-        axes.annotate(
-            text,
-            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-            ha="center",
-            va="bottom",
-            fontsize=8,
-            fontfamily=CHART_FONTS,
-        )
-    axes.set_title(f"{section.code} · {section.unit}", fontsize=9, fontfamily=CHART_FONTS)
-    axes.tick_params(labelsize=8)
-    for label in axes.get_xticklabels():
-        label.set_fontfamily(CHART_FONTS)
-    axes.spines[["top", "right"]].set_visible(False)
-    axes.margins(y=0.2)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
+    with rc_context({"font.family": CHART_FONTS, "font.size": 8}):
+        figure = Figure(figsize=CHART_SIZE, dpi=CHART_DPI)
+        figure.subplots_adjust(left=0.1, right=0.98, top=0.86, bottom=0.14)
+        axes = figure.subplots()
+        labels = [label for label, _value in section.series]
+        values = [value if value is not None else 0 for _label, value in section.series]
+        bars = axes.bar(labels, values, color="#1f5f8b", width=0.6)
+        for bar, (_label, value) in zip(bars, section.series, strict=True):
+            text = "x" if value is None else _chart_number(value, section.is_percent)
+            axes.annotate(
+                text,
+                (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                ha="center",
+                va="bottom",
+            )
+        axes.set_title(f"{section.code} · {section.unit}", fontsize=9)
+        axes.spines[["top", "right"]].set_visible(False)
+        axes.margins(y=0.2)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
     return buffer.getvalue()
 
 

@@ -67,7 +67,7 @@ def pages(role: str, report_pk: int) -> list[str]:
         "/catalogue/",
     ]
     if role == "admin":
-        paths += ["/reports/periods/", "/audit/", "/admin/"]
+        paths += ["/reports/periods/", "/audit/", "/admin/", "/summaries/nap-report/"]
     if role == "reporter":  # the returned report's form; account pages
         paths += [
             f"/reports/{report_pk}/edit/",

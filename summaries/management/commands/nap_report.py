@@ -3,6 +3,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
 
 from summaries import services
 from summaries.nap_report import NapReportError
@@ -39,7 +40,8 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         partial.replace(output)
         seconds = time.perf_counter() - started
-        self.stdout.write(
-            f"Wrote {output} ({options['file_format']}, {options['language']}) from "
-            f"{release.label} in {seconds:.1f} s."
-        )
+        with translation.override(options["language"]):
+            self.stdout.write(
+                f"Wrote {output} ({options['file_format']}, {options['language']}) from "
+                f"{release.label} in {seconds:.1f} s."
+            )
