@@ -55,7 +55,8 @@ def main() -> None:
                 )
     verdict = "within" if total <= GOAL_SECONDS else "ABOVE"
     print(
-        f"all four: {total:.1f} s ({total / floor:.1f} x floor): {verdict} the {GOAL_SECONDS} s goal"
+        f"all four: {total:.1f} s ({total / floor:.1f} x floor):"
+        f" {verdict} the {GOAL_SECONDS} s goal"
     )
 
 
