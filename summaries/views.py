@@ -200,9 +200,8 @@ class NapReportView(TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        page = selectors.nap_report_page_for(
-            user=self.request.user, year=_year_param(self.request.GET.get("year"))
-        )
+        year = kwargs.get("year") or _year_param(self.request.GET.get("year"))
+        page = selectors.nap_report_page_for(user=self.request.user, year=year)
         context.update(
             page=page,
             form=kwargs.get("form") or NapReportForm(initial={"year": page.year}, years=page.years),
@@ -231,7 +230,7 @@ class NapReportBuildView(View):
 
 
 def _render_with(request: AuthenticatedHttpRequest, **forms_given: Any) -> HttpResponseBase:
-    """The report page again, with the form that was refused and its errors."""
+    """The report page again (for the year given, if any), with the refused form's errors."""
     view = NapReportView()
     view.setup(request)
     response = view.render_to_response(view.get_context_data(**forms_given))
@@ -263,14 +262,14 @@ class NapHighlightAddView(View):
         year = _year_param(request.POST.get("year"))
         form = NapHighlightForm(request.POST)
         if year is None or not form.is_valid():
-            return _render_with(request, highlight_form=form)
+            return _render_with(request, highlight_form=form, year=year)
         try:
             services.nap_highlight_add(
                 actor=request.user, year=year, report_id=form.cleaned_data["report"]
             )
         except NapReportError as error:
             form.add_error("report", str(error))
-            return _render_with(request, highlight_form=form)
+            return _render_with(request, highlight_form=form, year=year)
         return redirect(f"{reverse('summaries:nap_report')}?year={year}#highlights")
 
 
