@@ -42,9 +42,8 @@ class NapReportError(Exception):
 class FinancingLine:
     """Spending on one pillar's activities from one funding source, as a release published it."""
 
-    source: str
+    source: str  # the funding source (and donor), in the active language
     amount_vnd: int | None  # None when the release hid it
-    reports: int = 0
 
 
 class FinancingReader(Protocol):

@@ -93,7 +93,6 @@ def _labels(report: NapReport) -> dict[str, str]:
         "financing": _("Financing"),
         "source": _("Funding source"),
         "amount": _("Amount (VND)"),
-        "reports": _("Reports"),
         "no_financing": _("No spending on this pillar was published this year."),
         "completeness": _("Completeness of reporting"),
         "period": _("Period"),
@@ -237,19 +236,14 @@ def write_docx(report: NapReport, drawn: dict[str, bytes | None], output: IO[byt
         if pillar.financing is not None:
             document.add_heading(labels["financing"], level=2)
             if pillar.financing:
-                table = document.add_table(rows=1, cols=3)
+                table = document.add_table(rows=1, cols=2)
                 table.style = "Light Grid Accent 1"
-                for cell, text in zip(
-                    table.rows[0].cells,
-                    (labels["source"], labels["amount"], labels["reports"]),
-                    strict=True,
-                ):
-                    cell.text = text
+                header = table.rows[0].cells
+                header[0].text, header[1].text = labels["source"], labels["amount"]
                 for line in pillar.financing:
                     cells = table.add_row().cells
                     cells[0].text = line.source
                     cells[1].text = _amount(line.amount_vnd)
-                    cells[2].text = number_format(line.reports, force_grouping=True)
             else:
                 document.add_paragraph(labels["no_financing"])
         if pillar.highlights:

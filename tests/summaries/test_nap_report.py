@@ -385,3 +385,30 @@ def test_anonymous_visitors_are_sent_to_the_login(client, published):
 
     assert response.status_code == 302
     assert reverse("login") in response["Location"]
+
+
+def test_the_financing_hook_adds_a_table_per_pillar_and_is_absent_without_a_reader(
+    published, monkeypatch
+):
+    from summaries import nap_report, nap_report_render
+    from summaries.nap_report import FinancingLine
+
+    def render() -> str:
+        with translation.override("en"):
+            report = build_report(2026)
+            output = io.BytesIO()
+            nap_report_render.write_docx(report, {}, output)
+        return docx_text(output.getvalue())[0]
+
+    without = render()
+    monkeypatch.setattr(
+        nap_report,
+        "FINANCING_READER",
+        lambda release: {"protection": [FinancingLine("UN Women", 125_000_000)]},
+    )
+    with_reader = render()
+
+    assert "Funding source" not in without
+    assert "UN Women" in with_reader
+    assert "125,000,000" in with_reader
+    assert "No spending on this pillar was published this year." in with_reader
