@@ -97,8 +97,8 @@ def _labels(report: NapReport) -> dict[str, str]:
         "completeness": _("Completeness of reporting"),
         "period": _("Period"),
         "with_data": _("Indicators with data"),
-        "organisations": _("Organisations reporting"),
-        "expected": _("Organisations expected"),
+        "organisations": _("Reported (organisations × indicators)"),
+        "expected": _("Expected (organisations × indicators)"),
         "rate": _("Reporting rate"),
         "provinces": _("Provinces with data"),
         "completeness_note": _(
