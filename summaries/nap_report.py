@@ -200,7 +200,9 @@ def _indicator_section(
         note = _("not reported in this release")
     elif _hidden(figures, indicator):
         note = _("hidden: a small count (%(mark)s)") % {"mark": SECONDARY}
-    elif value is None:
+    elif value is None and indicator.is_ratio:
+        note = _("not defined: nothing was counted in the denominator")
+    elif value is None:  # a cumulative count whose earlier year is hidden or unpublished
         note = _("not shown: a year before was hidden or not published")
     elif indicator.target_reading == Indicator.TargetReading.CUMULATIVE:
         note = _("cumulative since 2024")
