@@ -412,3 +412,20 @@ def test_the_financing_hook_adds_a_table_per_pillar_and_is_absent_without_a_read
     assert "UN Women" in with_reader
     assert "125,000,000" in with_reader
     assert "No spending on this pillar was published this year." in with_reader
+
+
+def test_a_build_that_cannot_be_made_is_marked_failed_with_its_reason(published):
+    from summaries import services
+    from summaries.nap_report import NapReportError
+
+    build = NapReportBuild.objects.create(
+        year=2030, language="en", file_format="pdf", requested_by=published["admin"]
+    )
+
+    with pytest.raises(NapReportError):
+        services.nap_report_build_run(build_id=build.pk)
+
+    build.refresh_from_db()
+    assert build.status == NapReportBuild.Status.FAILED
+    assert "No release of 2030" in build.error
+    assert not build.file
