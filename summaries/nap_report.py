@@ -28,7 +28,14 @@ from summaries.disclosure import SECONDARY
 from summaries.models import NapReportHighlight, Release
 from summaries.releases import published_version
 from summaries.selectors import published_before
-from summaries.tables import Figures, Progress, coverage_text, series_over_time, target_progress
+from summaries.tables import (
+    Figures,
+    Progress,
+    chart_value,
+    coverage_text,
+    series_over_time,
+    target_progress,
+)
 
 Step = Callable[[int], None]  # told the percentage done as the report is assembled
 TARGET_YEARS = (2025, 2030)  # the NAP's interim and final targets (Decision 101/QĐ-TTg)
@@ -213,6 +220,10 @@ def _indicator_section(
         f"{_target_text(baseline, is_percent)} ({baseline.year})" if baseline is not None else "—"
     )
     places = {place for (pk, place, *_rest) in figures.cells if pk == indicator.pk}
+    series = series_over_time(figures, indicator, NATIONAL, period_labels)
+    if not series and cell is not None:  # reported once a year: the year is its one period
+        year_label = _("Year %(year)s") % {"year": figures.year}
+        series = [(str(year_label), chart_value(figures, indicator, NATIONAL, figures.period))]
     return IndicatorSection(
         code=indicator.code,
         name=indicator.name,
@@ -225,7 +236,7 @@ def _indicator_section(
         percent_of_2030=share,
         coverage=coverage,
         provisional=provisional,
-        series=series_over_time(figures, indicator, NATIONAL, period_labels),
+        series=series,
         is_percent=indicator.is_ratio,
         national_only=bool(places) and places == {NATIONAL},
     )

@@ -429,3 +429,15 @@ def test_a_build_that_cannot_be_made_is_marked_failed_with_its_reason(published)
     assert build.status == NapReportBuild.Status.FAILED
     assert "No release of 2030" in build.error
     assert not build.file
+
+
+def test_an_indicator_reported_once_a_year_is_charted_with_its_year_value(published):
+    # An annual national report's cells are the year's cells: there is no quarter to chart.
+    ta02 = Indicator.objects.get(code="TA-02")
+    ReleaseCell.objects.filter(indicator=ta02).exclude(period_code="2026").delete()
+
+    with translation.override("en"):
+        report = build_report(2026)
+
+    section = next(s for p in report.pillars for s in p.indicators if s.code == "TA-02")
+    assert section.series == [("Year 2026", 65)]
