@@ -258,7 +258,7 @@ def _highlights(year: int) -> dict[str, list[Highlight]]:
             Highlight(
                 title=report.title,
                 organisation=report.organisation.name,
-                place=report.province.name,
+                place=report.province.name if report.province else _("Whole country"),
                 period=str(report.period.label),
                 narrative=report.narrative.strip(),
             )
