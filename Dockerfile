@@ -8,9 +8,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_ENV=production
 
 # gettext: the Vietnamese catalogue; postgresql-client: `manage.py backup` and `restore` (pg_dump
-# and pg_restore of Debian bookworm, PostgreSQL 15: the compose file's database is 15 to match).
+# and pg_restore of Debian bookworm, PostgreSQL 15: the compose file's database is 15 to match);
+# libpango and fonts-noto-core: the annual NAP report's PDF (WeasyPrint) with Vietnamese glyphs.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gettext postgresql-client \
+       libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 10001 portal
 

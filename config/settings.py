@@ -393,6 +393,10 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "portal.audit": {"level": AUDIT_LOG_LEVEL},
+        # WeasyPrint logs every layout step of the annual report at INFO; its warnings matter.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "matplotlib": {"level": "WARNING"},
     },
 }
 

@@ -108,3 +108,29 @@ class PublishForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required for a revision: what changed and why."),
     )
+
+
+class NapReportForm(forms.Form):
+    """What the annual report page builds: a year that has a release, a language, a format."""
+
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int, choices=())
+    language = forms.ChoiceField(
+        label=_("Language"), choices=[("vi", "Tiếng Việt"), ("en", "English")]
+    )
+    file_format = forms.ChoiceField(
+        label=_("Format"), choices=[("pdf", "PDF"), ("docx", "DOCX (Word)")]
+    )
+
+    def __init__(self, *args: Any, years: Iterable[int] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast("forms.TypedChoiceField", self.fields["year"]).choices = [
+            (year, str(year)) for year in sorted(set(years), reverse=True)
+        ]
+
+
+class NapHighlightForm(forms.Form):
+    report = forms.IntegerField(
+        label=_("Report number"),
+        min_value=1,
+        help_text=_("The number of an approved report of the year: the number in its address."),
+    )

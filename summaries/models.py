@@ -269,3 +269,98 @@ class ReleaseSpending(models.Model):
 
     def __str__(self) -> str:
         return f"{self.release_id} {self.province_id} {self.period_code} {self.source}"
+
+
+def nap_report_path(build: "NapReportBuild", filename: str) -> str:
+    return f"nap-reports/{build.year}/{filename}"
+
+
+class NapReportBuild(models.Model):
+    """One build of the annual NAP progress report, as admins follow it on the report page: what
+    was asked (year, language, format), how far it got, and the file once done (kept in media,
+    served only to admins)."""
+
+    class Language(models.TextChoices):
+        VI = "vi", "Tiếng Việt"
+        EN = "en", "English"
+
+    class Format(models.TextChoices):
+        DOCX = "docx", "DOCX (Word)"
+        PDF = "pdf", "PDF"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    file_format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    release = models.ForeignKey(
+        Release,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("release read"),
+    )
+    file = models.FileField(_("file"), upload_to=nap_report_path, blank=True)
+    requested_by = models.ForeignKey(
+        "portal.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    created_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("NAP report build")
+        verbose_name_plural = _("NAP report builds")
+        indexes = [models.Index(fields=["-created_at"], name="nap_report_build_recent")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="nap_report_progress_percent"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"NAP {self.year} {self.language} {self.file_format} {self.status}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def download_name(self) -> str:
+        return f"napwps-report-{self.year}-{self.language}.{self.file_format}"
+
+
+class NapReportHighlight(models.Model):
+    """An approved activity report an admin picked as a narrative highlight of a year's report."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    report = models.ForeignKey(
+        "reports.ActivityReport",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("activity report"),
+    )
+    chosen_by = models.ForeignKey(
+        "portal.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("chosen by")
+    )
+    chosen_at = models.DateTimeField(_("chosen at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("NAP report highlight")
+        verbose_name_plural = _("NAP report highlights")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "report"], name="nap_highlight_once_a_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.report_id}"

@@ -14,12 +14,19 @@ from indicators.models import Indicator
 from portal.models import User
 from portal.permissions import ensure_admin
 from reports.disaggregation import TOTAL
-from reports.models import ReportingPeriod, StaleSummary
+from reports.models import ActivityReport, ReportingPeriod, StaleSummary
 from summaries.completeness import ProvinceCompleteness, completeness_for
 from summaries.cube import NATIONAL, cube_from_cells, cube_from_summaries
 from summaries.disclosure import min_cell
 from summaries.forms import SummaryFilterForm
-from summaries.models import AggregationRun, ProvincialSummary, Release, SummaryDownload
+from summaries.models import (
+    AggregationRun,
+    NapReportBuild,
+    NapReportHighlight,
+    ProvincialSummary,
+    Release,
+    SummaryDownload,
+)
 from summaries.releases import hidden_parts, published_version
 from summaries.scope import (
     PUBLISHED,
@@ -158,7 +165,7 @@ def summary_page_for(*, user: User, filters: SummaryFilters, page: str | None) -
         )
         if shows_national:
             progress = target_progress(
-                figures, cumulative=_published_before(figures, release, working)
+                figures, cumulative=published_before(figures, release, working)
             )
         charts = _charts(figures, filters, tables, shows_national)
     spending = None
@@ -189,7 +196,7 @@ def summary_page_for(*, user: User, filters: SummaryFilters, page: str | None) -
     )
 
 
-def _published_before(
+def published_before(
     figures: Figures, release: Release | None, working: bool
 ) -> dict[int, int | None]:
     """For indicators whose target is cumulative since 2024: the nation's totals of the years
@@ -318,3 +325,64 @@ def releases_for(*, user: User) -> QuerySet[Release]:
 def release_page_for(*, user: User) -> dict[str, Any]:
     """What the releases page shows beside the list: whether the reader may publish or download."""
     return {"can_publish": user.is_portal_admin, "can_download": can_download(user)}
+
+
+SUGGESTED_HIGHLIGHTS = 10  # the newest approved reports with a narrative, offered with one click
+RECENT_BUILDS = 20
+
+
+@dataclass
+class NapReportPage:
+    year: int | None
+    years: list[int]
+    release: Release | None
+    builds: list[NapReportBuild]
+    highlights: list[NapReportHighlight]
+    suggestions: list[ActivityReport]
+
+    @property
+    def busy(self) -> bool:
+        """A build is queued or running: the page refreshes itself to show its progress."""
+        return any(not build.is_finished for build in self.builds)
+
+
+def nap_report_years() -> list[int]:
+    """Years with a release: the only years the annual report can be made for."""
+    return sorted(set(Release.objects.values_list("year", flat=True)), reverse=True)
+
+
+def nap_report_page_for(*, user: User, year: int | None) -> NapReportPage:
+    """The annual report page (admins only): recent builds, and the chosen year's release,
+    highlights and suggested highlights."""
+    ensure_admin(user)
+    years = nap_report_years()
+    if year not in years:
+        year = years[0] if years else None
+    builds = list(
+        NapReportBuild.objects.select_related("requested_by", "release").order_by(
+            "-created_at", "-pk"
+        )[:RECENT_BUILDS]
+    )
+    highlights: list[NapReportHighlight] = []
+    suggestions: list[ActivityReport] = []
+    if year is not None:
+        highlights = list(
+            NapReportHighlight.objects.filter(year=year)
+            .select_related("report__organisation", "report__province", "report__period")
+            .order_by("report__period__start_date", "report_id")
+        )
+        suggestions = list(
+            ActivityReport.objects.filter(status=ActivityReport.Status.APPROVED, period__year=year)
+            .exclude(narrative="")
+            .exclude(pk__in=[highlight.report_id for highlight in highlights])
+            .select_related("organisation", "province", "period")
+            .order_by("-reviewed_at", "-pk")[:SUGGESTED_HIGHLIGHTS]
+        )
+    return NapReportPage(
+        year=year,
+        years=years,
+        release=latest_release(year),
+        builds=builds,
+        highlights=highlights,
+        suggestions=suggestions,
+    )

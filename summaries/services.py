@@ -1,29 +1,45 @@
 """Writes of the summaries: aggregation runs that admins can follow, rebuilds, download logs."""
 
 import datetime
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import IO
 
 from django.core.exceptions import PermissionDenied
+from django.core.files import File
 from django.db import connection, transaction
-from django.utils import timezone
+from django.http import Http404
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal import audit
 from portal.models import User
 from portal.permissions import ensure_admin
 from portal.queue import enqueue_on_commit
-from summaries import aggregation, files, release_files, releases, spending
+from reports.models import ActivityReport
+from summaries import (
+    aggregation,
+    files,
+    nap_report,
+    nap_report_render,
+    release_files,
+    releases,
+    spending,
+)
 from summaries.cube import CELL_FIELDS, NATIONAL, Cube, cube_from_summaries, window
 from summaries.disclosure import min_cell
 from summaries.files import SummaryFile
 from summaries.models import (
     AggregationRun,
+    NapReportBuild,
+    NapReportHighlight,
     Release,
     ReleaseCell,
     ReleaseSpending,
     SummaryDownload,
 )
+from summaries.nap_report import NapReportError
 from summaries.scope import SummaryFilters, can_download, province_ids_in_scope
 
 Run = AggregationRun
@@ -270,3 +286,151 @@ def release_cells(release: Release, cube: Cube, hidden: set) -> list[ReleaseCell
             )
         )
     return rows
+
+
+# --- The annual NAP progress report ---------------------------------------------------------------
+
+
+def nap_report_write(
+    *,
+    year: int,
+    language: str,
+    file_format: str,
+    output: IO[bytes],
+    step: Callable[[int], None] | None = None,
+) -> Release:
+    """Write the year's report, in a language and a format, from its newest release; returns the
+    release it read. Raises NapReportError when the year has no release."""
+    tell = step or (lambda _percent: None)
+    if file_format not in NapReportBuild.Format.values:
+        raise NapReportError(_("Choose DOCX or PDF."))
+    if language not in NapReportBuild.Language.values:
+        raise NapReportError(_("Choose Vietnamese or English."))
+    with translation.override(language):
+        report = nap_report.build_report(year, step=tell)
+        drawn = nap_report_render.charts(report, tell)
+        if file_format == NapReportBuild.Format.PDF:
+            nap_report_render.write_pdf(report, drawn, output)
+        else:
+            nap_report_render.write_docx(report, drawn, output)
+    tell(95)
+    return nap_report.release_for_year(year)
+
+
+def nap_report_request(
+    *, actor: User, year: int, language: str, file_format: str
+) -> NapReportBuild:
+    """An admin asks for the year's report: checked now (a release must exist), built by a
+    Celery task whose progress the report page shows."""
+    ensure_admin(actor)
+    release = nap_report.release_for_year(year)
+    with transaction.atomic():
+        build = NapReportBuild.objects.create(
+            year=year,
+            language=language,
+            file_format=file_format,
+            release=release,
+            requested_by=actor,
+        )
+        audit.record(
+            audit.Action.NAP_REPORT_BUILT,
+            user=actor,
+            obj=build,
+            detail=f"{year} {language} {file_format} {release.label}",
+        )
+        enqueue_on_commit("summaries.tasks.build_nap_report", build.pk)
+    return build
+
+
+def nap_report_build_run(*, build_id: int) -> NapReportBuild:
+    """Build a requested report into media, saving its progress as it goes; safe to repeat (a
+    finished build is left as it is)."""
+    build = NapReportBuild.objects.get(pk=build_id)
+    if build.is_finished:
+        return build
+    build.status, build.started_at, build.error = NapReportBuild.Status.RUNNING, timezone.now(), ""
+    build.save(update_fields=["status", "started_at", "error"])
+
+    def step(percent: int) -> None:
+        if percent >= build.progress + 5:  # a save every 5% is enough for a page polling it
+            build.progress = percent
+            NapReportBuild.objects.filter(pk=build.pk).update(progress=percent)
+
+    try:
+        with tempfile.TemporaryFile() as handle:
+            release = nap_report_write(
+                year=build.year,
+                language=build.language,
+                file_format=build.file_format,
+                output=handle,
+                step=step,
+            )
+            handle.seek(0)
+            build.file.save(build.download_name, File(handle), save=False)
+    except Exception as exc:
+        build.status, build.finished_at = NapReportBuild.Status.FAILED, timezone.now()
+        build.error = f"{type(exc).__name__}: {exc}"[:2000]
+        build.save(update_fields=["status", "finished_at", "error"])
+        raise
+    build.status, build.finished_at, build.progress = (
+        NapReportBuild.Status.DONE,
+        timezone.now(),
+        100,
+    )
+    build.release = release
+    build.save(update_fields=["status", "finished_at", "progress", "release", "file"])
+    return build
+
+
+def nap_report_download(*, actor: User, build_id: int) -> NapReportBuild:
+    """A finished report for an admin to download; the download is audited."""
+    ensure_admin(actor)
+    build = NapReportBuild.objects.filter(pk=build_id, status=NapReportBuild.Status.DONE).first()
+    if build is None or not build.file:
+        raise Http404(_("No such report file."))
+    audit.record(
+        audit.Action.NAP_REPORT_DOWNLOAD,
+        user=actor,
+        obj=build,
+        detail=f"{build.year} {build.language} {build.file_format}",
+    )
+    return build
+
+
+@transaction.atomic
+def nap_highlight_add(*, actor: User, year: int, report_id: int) -> NapReportHighlight:
+    """Pick an approved report of the year as a narrative highlight of the year's report."""
+    ensure_admin(actor)
+    report = ActivityReport.objects.select_related("period").filter(pk=report_id).first()
+    if report is None or report.status != ActivityReport.Status.APPROVED:
+        raise NapReportError(
+            _("Report %(number)s is not an approved report.") % {"number": report_id}
+        )
+    if report.period.year != year:
+        raise NapReportError(
+            _("Report %(number)s is of %(other)s, not %(year)s.")
+            % {"number": report_id, "other": report.period.year, "year": year}
+        )
+    highlight, created = NapReportHighlight.objects.get_or_create(
+        year=year, report=report, defaults={"chosen_by": actor}
+    )
+    if created:
+        audit.record(
+            audit.Action.NAP_HIGHLIGHTS_CHANGED, user=actor, obj=highlight, detail=f"+{report_id}"
+        )
+    return highlight
+
+
+@transaction.atomic
+def nap_highlight_remove(*, actor: User, highlight_id: int) -> None:
+    ensure_admin(actor)
+    highlight = NapReportHighlight.objects.filter(pk=highlight_id).first()
+    if highlight is None:
+        raise Http404(_("No such highlight."))
+    audit.record(
+        audit.Action.NAP_HIGHLIGHTS_CHANGED,
+        user=actor,
+        obj=highlight,
+        detail=f"-{highlight.report_id}",
+    )
+    highlight.delete()

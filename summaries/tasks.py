@@ -42,3 +42,8 @@ def reconcile_summaries() -> int:
 @_retrying_task(soft_time_limit=1800, time_limit=2400)
 def rebuild_summaries(run_id: int | None = None) -> int:
     return services.aggregation_full(run_id=run_id).rows
+
+
+@_retrying_task(soft_time_limit=600, time_limit=900)
+def build_nap_report(build_id: int) -> int:
+    return services.nap_report_build_run(build_id=build_id).progress

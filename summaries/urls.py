@@ -11,6 +11,23 @@ urlpatterns = [
     path("runs/rebuild/", views.AggregationRebuildView.as_view(), name="rebuild"),
     path("releases/", views.ReleaseListView.as_view(), name="releases"),
     path("releases/publish/", views.ReleasePublishView.as_view(), name="publish"),
+    path("nap-report/", views.NapReportView.as_view(), name="nap_report"),
+    path("nap-report/build/", views.NapReportBuildView.as_view(), name="nap_report_build"),
+    path(
+        "nap-report/<int:pk>/download/",
+        views.NapReportDownloadView.as_view(),
+        name="nap_report_download",
+    ),
+    path(
+        "nap-report/highlights/add/",
+        views.NapHighlightAddView.as_view(),
+        name="nap_highlight_add",
+    ),
+    path(
+        "nap-report/highlights/<int:pk>/remove/",
+        views.NapHighlightRemoveView.as_view(),
+        name="nap_highlight_remove",
+    ),
     path("download.csv", views.DownloadView.as_view(), {"file_format": "csv"}, name="download_csv"),
     path(
         "download.xlsx", views.DownloadView.as_view(), {"file_format": "xlsx"}, name="download_xlsx"

@@ -4,9 +4,10 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
@@ -16,8 +17,15 @@ from portal.pagination import LenientPaginationMixin
 from portal.permissions import ensure_admin
 from reports.models import ReportingPeriod
 from summaries import files, selectors, services
-from summaries.forms import CompletenessForm, PublishForm, SummaryFilterForm
+from summaries.forms import (
+    CompletenessForm,
+    NapHighlightForm,
+    NapReportForm,
+    PublishForm,
+    SummaryFilterForm,
+)
 from summaries.models import AggregationRun, Release
+from summaries.nap_report import NapReportError
 
 
 def _filter_form(request: AuthenticatedHttpRequest) -> SummaryFilterForm:
@@ -184,3 +192,97 @@ class AggregationRebuildView(View):
             _("A full rebuild was started: %(status)s.") % {"status": run.get_status_display()},
         )
         return redirect("summaries:runs")
+
+
+def _year_param(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) == 4 else None
+
+
+class NapReportView(TemplateView):
+    """The annual NAP report (admins): build it in a language and format, follow the build,
+    download the file, and pick the year's narrative highlights."""
+
+    request: AuthenticatedHttpRequest
+    template_name = "summaries/nap_report.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        year = kwargs.get("year") or _year_param(self.request.GET.get("year"))
+        page = selectors.nap_report_page_for(user=self.request.user, year=year)
+        context.update(
+            page=page,
+            form=kwargs.get("form") or NapReportForm(initial={"year": page.year}, years=page.years),
+            highlight_form=kwargs.get("highlight_form") or NapHighlightForm(),
+        )
+        return context
+
+
+class NapReportBuildView(View):
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponseBase:
+        ensure_admin(request.user)  # before reading the form: others learn nothing from it
+        form = NapReportForm(request.POST, years=selectors.nap_report_years())
+        if not form.is_valid():
+            return _render_with(request, form=form)
+        try:
+            build = services.nap_report_request(actor=request.user, **form.cleaned_data)
+        except NapReportError as error:
+            form.add_error(None, str(error))
+            return _render_with(request, form=form)
+        messages.success(
+            request,
+            _("The %(year)s report is being built; this page shows its progress.")
+            % {"year": build.year},
+        )
+        return redirect(f"{reverse('summaries:nap_report')}?year={build.year}")
+
+
+def _render_with(request: AuthenticatedHttpRequest, **forms_given: Any) -> HttpResponseBase:
+    """The report page again (for the year given, if any), with the refused form's errors."""
+    view = NapReportView()
+    view.setup(request)
+    response = view.render_to_response(view.get_context_data(**forms_given))
+    response.status_code = 400
+    return response
+
+
+class NapReportDownloadView(View):
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
+        build = services.nap_report_download(actor=request.user, build_id=pk)
+        try:
+            handle = build.file.open("rb")
+        except FileNotFoundError:
+            raise Http404(_("The file is missing from storage.")) from None
+        content_type = {
+            "pdf": "application/pdf",
+            "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        }[build.file_format]
+        response = FileResponse(
+            handle, as_attachment=True, filename=build.download_name, content_type=content_type
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class NapHighlightAddView(View):
+    def post(self, request: AuthenticatedHttpRequest) -> HttpResponseBase:
+        ensure_admin(request.user)
+        year = _year_param(request.POST.get("year"))
+        form = NapHighlightForm(request.POST)
+        if year is None or not form.is_valid():
+            return _render_with(request, highlight_form=form, year=year)
+        try:
+            services.nap_highlight_add(
+                actor=request.user, year=year, report_id=form.cleaned_data["report"]
+            )
+        except NapReportError as error:
+            form.add_error("report", str(error))
+            return _render_with(request, highlight_form=form, year=year)
+        return redirect(f"{reverse('summaries:nap_report')}?year={year}#highlights")
+
+
+class NapHighlightRemoveView(View):
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
+        services.nap_highlight_remove(actor=request.user, highlight_id=pk)
+        year = _year_param(request.POST.get("year"))
+        query = f"?year={year}" if year else ""
+        return redirect(f"{reverse('summaries:nap_report')}{query}#highlights")

@@ -95,7 +95,13 @@ def pages(role: str, report_pk: int) -> list[str]:
         "/catalogue/indicators/PRO-01/",
     ]
     if role == "admin":
-        paths += ["/reports/periods/", "/audit/", "/summaries/runs/", "/admin/"]
+        paths += [
+            "/reports/periods/",
+            "/audit/",
+            "/summaries/runs/",
+            "/summaries/nap-report/",
+            "/admin/",
+        ]
     if role == "reporter":  # the returned report's form; account pages
         paths += [
             f"/reports/{report_pk}/edit/",
