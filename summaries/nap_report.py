@@ -22,7 +22,8 @@ from indicators.models import Indicator, Pillar, Target
 from indicators.ratios import percent
 from portal.models import Province
 from reports.disaggregation import TOTAL
-from reports.models import ActivityReport, ReportingPeriod
+from reports.models import ActivityReport, FundingSource, ReportingPeriod
+from summaries import spending
 from summaries.cube import NATIONAL
 from summaries.disclosure import SECONDARY
 from summaries.models import NapReportHighlight, Release
@@ -64,8 +65,19 @@ class FinancingReader(Protocol):
     def __call__(self, release: Release) -> dict[str, list[FinancingLine]]: ...
 
 
-# The hook for financing by pillar: set to a FinancingReader once releases carry spending.
-FINANCING_READER: FinancingReader | None = None
+def published_financing(release: Release) -> dict[str, list[FinancingLine]]:
+    """The spending a release published, by pillar: one line per funding source (and donor)."""
+    lines: dict[str, list[FinancingLine]] = {}
+    for item in spending.release_spending_totals(release):
+        source = str(FundingSource(item.source).label)
+        if item.donor is not None:
+            source = f"{source}: {item.donor}"
+        lines.setdefault(item.pillar, []).append(FinancingLine(source, item.amount))
+    return lines
+
+
+# Where financing by pillar comes from: the release's published spending (`summaries.spending`).
+FINANCING_READER: FinancingReader | None = published_financing
 
 
 @dataclass

@@ -320,6 +320,12 @@ def published_spending(year: int) -> tuple[Release | None, list[PublishedSpendin
     release = Release.objects.filter(year=year).newest()
     if release is None:
         return None, []
+    return release, release_spending_totals(release)
+
+
+def release_spending_totals(release: Release) -> list[PublishedSpending]:
+    """What one release published as spending, summed over provinces and periods, by pillar,
+    source and donor, in the order `published_spending` gives."""
     rows = (
         ReleaseSpending.objects.filter(release=release)
         .values("pillar", "source", "donor_id")
@@ -343,4 +349,4 @@ def published_spending(year: int) -> tuple[Release | None, list[PublishedSpendin
             (item.donor.position, item.donor.code) if item.donor else (0, ""),
         )
     )
-    return release, totals
+    return totals

@@ -400,6 +400,7 @@ def test_the_financing_hook_adds_a_table_per_pillar_and_is_absent_without_a_read
             nap_report_render.write_docx(report, {}, output)
         return docx_text(output.getvalue())[0]
 
+    monkeypatch.setattr(nap_report, "FINANCING_READER", None)
     without = render()
     monkeypatch.setattr(
         nap_report,
@@ -441,3 +442,25 @@ def test_an_indicator_reported_once_a_year_is_charted_with_its_year_value(publis
 
     section = next(s for p in report.pillars for s in p.indicators if s.code == "TA-02")
     assert section.series == [("Year 2026", 65)]
+
+
+def test_the_report_shows_the_spending_its_release_published(published):
+    from reports.models import FundingSource, Spending
+    from summaries import nap_report_render
+
+    report = published["hanoi"]
+    pillar = report.programme.default_pillar
+    Spending.objects.create(
+        report=report, amount=77_000_000, source=FundingSource.VWU_OWN, pillar=pillar
+    )
+
+    before = build_report(2026)
+    factories.publish(2026, 2, admin=published["admin"], note="Spending added.")
+    with translation.override("en"):
+        after = build_report(2026)
+        output = io.BytesIO()
+        nap_report_render.write_docx(after, {}, output)
+
+    assert all(not section.financing for section in before.pillars)
+    assert [line.amount_vnd for s in after.pillars for line in s.financing or []] == [77_000_000]
+    assert "77,000,000" in docx_text(output.getvalue())[0]
