@@ -233,10 +233,10 @@ class Organisation(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
 
-    # Which kinds of organisation each kind may sit under (empty: it is a root). A kind not
-    # listed (ministries, other bodies) may sit under an organisation of its own kind.
+    # Which kinds of organisation each kind may sit under (besides none). A kind not listed
+    # (ministries, other bodies) may sit under an organisation of its own kind.
     PARENT_KINDS: dict[str, frozenset[str]] = {
-        Kind.VWU_CENTRAL: frozenset(),
+        Kind.VWU_CENTRAL: frozenset({Kind.VWU_CENTRAL}),  # a unit of the central union
         Kind.VWU_PROVINCIAL: frozenset({Kind.VWU_CENTRAL}),
         Kind.VWU_COMMUNE: frozenset({Kind.VWU_PROVINCIAL}),
         Kind.CSO: frozenset({Kind.CSO}),  # a CSO network and its members
@@ -262,17 +262,13 @@ class Organisation(models.Model):
         parent = self.parent
         allowed = self.PARENT_KINDS.get(self.kind, frozenset({self.kind}))
         if parent.kind not in allowed:
-            if allowed:
-                kinds = ", ".join(str(self.Kind(kind).label) for kind in sorted(allowed))
-                message = _("A %(kind)s sits under: %(kinds)s.") % {
-                    "kind": self.get_kind_display(),
-                    "kinds": kinds,
+            kinds = ", ".join(str(self.Kind(kind).label) for kind in sorted(allowed))
+            raise ValidationError(
+                {
+                    "parent": _("A %(kind)s sits under: %(kinds)s.")
+                    % {"kind": self.get_kind_display(), "kinds": kinds}
                 }
-            else:
-                message = _("A %(kind)s has no parent organisation.") % {
-                    "kind": self.get_kind_display()
-                }
-            raise ValidationError({"parent": message})
+            )
         if (
             self.kind == self.Kind.VWU_COMMUNE
             and parent.province_id is not None
