@@ -22,7 +22,14 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 @admin.register(Programme)
 class ProgrammeAdmin(admin.ModelAdmin):
-    list_display = ["code", "name_vi", "default_pillar", "frequency", "approval_levels", "is_active"]
+    list_display = [
+        "code",
+        "name_vi",
+        "default_pillar",
+        "frequency",
+        "approval_levels",
+        "is_active",
+    ]
     list_filter = ["default_pillar", "frequency", "approval_levels", "is_active"]
     search_fields = ["code", "name_vi", "name_en"]
     filter_horizontal = ["indicators"]

@@ -257,9 +257,9 @@ class Organisation(models.Model):
 
     def clean(self):
         super().clean()
-        if self.parent_id is None:
-            return
         parent = self.parent
+        if parent is None:
+            return
         allowed = self.PARENT_KINDS.get(self.kind, frozenset({self.kind}))
         if parent.kind not in allowed:
             kinds = ", ".join(str(self.Kind(kind).label) for kind in sorted(allowed))

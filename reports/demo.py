@@ -376,7 +376,9 @@ def seed_reports(count: int, *, seed: int, today: datetime.date | None = None) -
                     # Level 1 an hour before the decision time, level 2 at it.
                     level_1_at = reviewed_at - datetime.timedelta(hours=1)
                     events.append(
-                        _event(report, reviewer, "approved_1", "submitted", "approved_1", level_1_at)
+                        _event(
+                            report, reviewer, "approved_1", "submitted", "approved_1", level_1_at
+                        )
                     )
                     if state == "approved":
                         events.append(

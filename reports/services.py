@@ -170,8 +170,7 @@ def _notification_recipients(event: ReportEvent) -> set[int]:
         )
         recipients |= set(reporters.values_list("user_id", flat=True))
     if event.kind == ReportEvent.Kind.ACCEPTED or (
-        event.kind == ReportEvent.Kind.RETURNED
-        and event.from_status == Status.APPROVED_LEVEL_1
+        event.kind == ReportEvent.Kind.RETURNED and event.from_status == Status.APPROVED_LEVEL_1
     ):
         approver = _level_one_approver_id(report)
         if approver is not None:

@@ -86,4 +86,6 @@ def working_organisation_ids(*, user: User) -> set[int] | None:
 
 
 def may_see_working(user: User) -> bool:
-    return working_province_ids(user=user) != set() or working_organisation_ids(user=user) is not None
+    return (
+        working_province_ids(user=user) != set() or working_organisation_ids(user=user) is not None
+    )

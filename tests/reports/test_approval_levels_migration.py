@@ -20,7 +20,7 @@ def _migrate(targets):
 def test_every_existing_approval_counts_as_fully_approved():
     from reports.models import ActivityReport
 
-    latest = [key for key in MigrationExecutor(connection).loader.graph.leaf_nodes()]
+    latest = list(MigrationExecutor(connection).loader.graph.leaf_nodes())
     old = _migrate(BEFORE)
     try:
         Province = old.get_model("portal", "Province")
@@ -30,7 +30,9 @@ def test_every_existing_approval_counts_as_fully_approved():
         Period = old.get_model("reports", "ReportingPeriod")
         Report = old.get_model("reports", "ActivityReport")
         province = Province.objects.get(code="01")
-        organisation = Organisation.objects.create(name="Hội cũ", kind="vwu_commune", province=province)
+        organisation = Organisation.objects.create(
+            name="Hội cũ", kind="vwu_commune", province=province
+        )
         user = User.objects.create(email="old@example.org")
         programme = Programme.objects.get(code="trusted-address")
         ids = {}

@@ -170,9 +170,7 @@ def test_a_subtree_is_one_query_and_survives_a_cycle_written_to_the_database(tre
         below_central = descendant_ids([tree["central"].pk])
 
     assert len(queries) == 1
-    assert below_central == {
-        tree[k].pk for k in ["hn", "sonson", "bavi", "hp", "hp_commune"]
-    }
+    assert below_central == {tree[k].pk for k in ["hn", "sonson", "bavi", "hp", "hp_commune"]}
     assert descendant_ids([tree["hn"].pk]) == {tree["sonson"].pk, tree["bavi"].pk}
     assert descendant_ids([tree["sonson"].pk]) == set()
 
@@ -221,9 +219,7 @@ def test_parent_staff_see_their_descendants_reports_in_list_detail_and_history(
 def test_parent_staff_do_not_see_their_descendants_drafts(tree):
     draft = factories.draft_report(organisation=tree["sonson"], author=tree["commune_reporter"])
 
-    assert not selectors.reports_visible_to(user=fresh(tree["province_staff"])).filter(
-        pk=draft.pk
-    )
+    assert not selectors.reports_visible_to(user=fresh(tree["province_staff"])).filter(pk=draft.pk)
     assert not selectors.reports_visible_to(user=fresh(tree["central_staff"])).filter(pk=draft.pk)
 
 
@@ -344,7 +340,12 @@ def test_each_level_notifies_who_acts_next_and_the_reporters(tree):
 
     reporter, province, centre, centre_2 = (
         tree[k].pk
-        for k in ["commune_reporter", "province_reviewer", "central_reviewer", "second_central_reviewer"]
+        for k in [
+            "commune_reporter",
+            "province_reviewer",
+            "central_reviewer",
+            "second_central_reviewer",
+        ]
     )
     assert level_1 == {reporter, centre, centre_2}
     assert accepted == {reporter, province}
@@ -418,12 +419,14 @@ def test_the_review_queue_shows_what_waits_at_each_level(tree, client):
     waiting_1 = submitted(tree)
     waiting_2 = level_one(tree, organisation="bavi", author="sibling_reporter")
 
-    province_queue = {r.pk: r.review_level for r in selectors.review_queue_for(
-        user=fresh(tree["second_province_reviewer"])
-    )}
-    central_queue = {r.pk: r.review_level for r in selectors.review_queue_for(
-        user=fresh(tree["central_reviewer"])
-    )}
+    province_queue = {
+        r.pk: r.review_level
+        for r in selectors.review_queue_for(user=fresh(tree["second_province_reviewer"]))
+    }
+    central_queue = {
+        r.pk: r.review_level
+        for r in selectors.review_queue_for(user=fresh(tree["central_reviewer"]))
+    }
     client.force_login(tree["central_reviewer"])
     page = client.get(reverse("reports:queue")).content.decode()
 
