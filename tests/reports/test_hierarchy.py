@@ -496,3 +496,33 @@ def test_the_database_refuses_level_one_status_on_a_one_level_report(tree):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         ActivityReport.objects.filter(pk=report.pk).update(status=Status.APPROVED_LEVEL_1)
+
+
+# --- The demo ----------------------------------------------------------------------------------
+
+
+def test_the_demo_has_a_chapter_with_commune_chapters_and_a_two_level_programme():
+    import io
+
+    from django.core.management import call_command
+
+    from portal.demo import demo_email
+
+    call_command("seed_demo", "--reports", "150", "--seed", "1", stdout=io.StringIO())
+
+    for organisation in Organisation.objects.select_related("parent"):
+        organisation.full_clean()  # the demo's tree follows the rules
+    hanoi = Organisation.objects.get(name="Hội LHPN Thành phố Hà Nội")
+    communes = set(hanoi.children.filter(kind=Kind.VWU_COMMUNE).values_list("pk", flat=True))
+    assert len(communes) >= 2
+    two_level = ActivityReport.objects.filter(approval_levels=2)
+    assert two_level.filter(status=Status.APPROVED_LEVEL_1).exists()
+    assert two_level.filter(status=Status.APPROVED).exists()
+    for report in two_level.filter(status=Status.APPROVED):
+        levels = dict(report.events.values_list("kind", "actor"))
+        assert levels["approved_1"] != levels["accepted"]  # two levels, two people
+    chapter_staff = User.objects.get(email=demo_email("reporter"))
+    visible = selectors.reports_visible_to(user=chapter_staff)
+    assert visible.filter(organisation__in=communes).exists()
+    central = User.objects.get(email=demo_email("reviewer.central"))
+    assert selectors.review_queue_for(user=central).filter(status=Status.APPROVED_LEVEL_1)
