@@ -23,6 +23,15 @@ Kind = Organisation.Kind
 Status = ActivityReport.Status
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English (the portal's default language is Vietnamese)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def fresh(user: User) -> User:
     """The user as a new request loads it (memberships and scope not yet worked out)."""
     return User.objects.get(pk=user.pk)
