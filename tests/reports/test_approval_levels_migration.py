@@ -7,7 +7,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-BEFORE = [("reports", "0009_notification_snapshot_required")]
+BEFORE = [("reports", "0010_years_and_national_reports")]
 
 
 def _migrate(targets):

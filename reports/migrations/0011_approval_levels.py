@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0009_notification_snapshot_required'),
+        ('reports', '0010_years_and_national_reports'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

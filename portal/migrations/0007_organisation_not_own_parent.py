@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0005_audit_release_actions'),
+        ('portal', '0006_organisation_kind_ministry'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('indicators', '0004_time_rules'),
+        ('indicators', '0005_national_reporting'),
     ]
 
     operations = [
