@@ -129,8 +129,16 @@ class ProgrammeForm(forms.ModelForm):
 @admin.register(Programme)
 class ProgrammeAdmin(admin.ModelAdmin):
     form = ProgrammeForm
-    list_display = ["code", "name_vi", "default_pillar", "frequency", "level", "is_active"]
-    list_filter = ["default_pillar", "frequency", "level", "is_active"]
+    list_display = [
+        "code",
+        "name_vi",
+        "default_pillar",
+        "frequency",
+        "level",
+        "approval_levels",
+        "is_active",
+    ]
+    list_filter = ["default_pillar", "frequency", "level", "approval_levels", "is_active"]
     search_fields = ["code", "name_vi", "name_en"]
     filter_horizontal = ["indicators"]
     autocomplete_fields = ["organisations"]

@@ -19,9 +19,12 @@ ORGANISATION_PROGRAMMES = {
     "cso-mekong": ["climate-resilience"],
     "cso-north": ["anti-trafficking"],
     "vwu-hn-sonson": ["trusted-address"],
+    "vwu-hn-bavi": ["trusted-address"],
     "vwu-qt-giolinh": ["trusted-address", "climate-resilience"],
 }
 PROVINCIAL_PROGRAMMES = ["peace-house", "trusted-address", "anti-trafficking", "climate-resilience"]
+# The demo's two-level programme: the provincial chapter approves, the central union accepts.
+TWO_LEVEL_PROGRAMMES = ["trusted-address"]
 
 
 @transaction.atomic
@@ -33,3 +36,6 @@ def seed_programmes_run() -> None:
     for key, name in names.items():
         codes = ORGANISATION_PROGRAMMES.get(key, PROVINCIAL_PROGRAMMES)
         organisations[name].programmes.set([programmes[code] for code in codes])
+    Programme.objects.filter(code__in=TWO_LEVEL_PROGRAMMES).update(
+        approval_levels=Programme.ApprovalLevels.TWO
+    )

@@ -214,6 +214,10 @@ class Programme(BilingualNameMixin, models.Model):
         PROVINCIAL = "provincial", _("Provincial (reports are filed under a province)")
         NATIONAL = "national", _("National (figures of the whole country, no province)")
 
+    class ApprovalLevels(models.IntegerChoices):
+        ONE = 1, _("One: a reviewer approves")
+        TWO = 2, _("Two: the provincial chapter approves, then the central union accepts")
+
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name_vi = models.CharField(_("Vietnamese name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=200)
@@ -257,6 +261,15 @@ class Programme(BilingualNameMixin, models.Model):
         # The table was created when the link lived on Organisation; the columns are the same.
         db_table="portal_organisation_programmes",
     )
+    approval_levels = models.PositiveSmallIntegerField(
+        _("approval levels"),
+        choices=ApprovalLevels.choices,
+        default=ApprovalLevels.ONE,
+        help_text=_(
+            "With two levels, a report counts in the figures only once the central union has "
+            "accepted it. A change applies to reports submitted afterwards."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     # The kind of reporting period (reports.ReportingPeriod.Kind) each frequency reports by.
@@ -269,6 +282,11 @@ class Programme(BilingualNameMixin, models.Model):
     class Meta:
         verbose_name = _("programme")
         verbose_name_plural = _("programmes")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(approval_levels__in=[1, 2]), name="programme_approval_levels"
+            ),
+        ]
 
     def __str__(self):
         return self.name

@@ -29,6 +29,14 @@ ORGANISATIONS = [
         "vwu-hn",
     ),
     (
+        "vwu-hn-bavi",
+        "Chi hội Phụ nữ xã Ba Vì",
+        "Chi hội PN Ba Vì",
+        "vwu_commune",
+        "01",
+        "vwu-hn",
+    ),
+    (
         "vwu-qt-giolinh",
         "Chi hội Phụ nữ xã Gio Linh",
         "Chi hội PN Gio Linh",
@@ -93,6 +101,7 @@ USERS = [
     ("reporter.ag", "Ngô Thị An", "reporter", "vwu-ag", [], []),
     ("reporter.lc", "Dương Thị Lào", "reporter", "vwu-lc", [], []),
     ("reporter.sonson", "Lý Thị Sơn", "reporter", "vwu-hn-sonson", [], []),
+    ("reporter.bavi", "Kiều Thị Ba Vì", "reporter", "vwu-hn-bavi", [], []),
     ("reporter.giolinh", "Mai Thị Linh", "reporter", "vwu-qt-giolinh", [], []),
     ("reporter.cwd", "Trịnh Thị Bình Yên", "reporter", "cwd", [], []),
     ("reporter.safe", "Hồ Thị An Toàn", "reporter", "cso-safe", [], []),

@@ -3,6 +3,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -115,9 +116,30 @@ class User(AbstractBaseUser, PermissionsMixin):
         return Membership.Role.ADMIN in self.roles()
 
     @property
+    def is_central_reviewer(self) -> bool:
+        """A reviewer of the VWU central union: accepts reports at the second approval level,
+        nationwide (see `reports.access`)."""
+        return any(
+            m.role == Membership.Role.REVIEWER
+            and m.organisation.kind == Organisation.Kind.VWU_CENTRAL
+            for m in self.membership_list
+        )
+
+    @cached_property
+    def subtree_organisation_ids(self) -> frozenset[int]:
+        """The organisations below those the user is a member of (any role): staff of a parent
+        read their descendants' reports and working figures. One query, once per user object,
+        so once per request; it reads memberships and the organisation tree, never reports."""
+        from portal.hierarchy import descendant_ids
+
+        own = {m.organisation_id for m in self.membership_list}
+        return frozenset(descendant_ids(own) - own)
+
+    @property
     def reviews_reports(self) -> bool:
-        """An admin, or a reviewer with a scope: may review reports and download summaries."""
-        return self.is_portal_admin or any(self.review_scope())
+        """An admin, a central reviewer, or a reviewer with a scope: may review reports and
+        download summaries."""
+        return self.is_portal_admin or self.is_central_reviewer or any(self.review_scope())
 
     @property
     def needs_two_factor(self) -> bool:
@@ -212,12 +234,65 @@ class Organisation(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
 
+    # Which kinds of organisation each kind may sit under (besides none). A kind not listed
+    # (ministries, other bodies) may sit under an organisation of its own kind.
+    PARENT_KINDS: dict[str, frozenset[str]] = {
+        Kind.VWU_CENTRAL: frozenset({Kind.VWU_CENTRAL}),  # a unit of the central union
+        Kind.VWU_PROVINCIAL: frozenset({Kind.VWU_CENTRAL}),
+        Kind.VWU_COMMUNE: frozenset({Kind.VWU_PROVINCIAL}),
+        Kind.CSO: frozenset({Kind.CSO}),  # a CSO network and its members
+    }
+    MAX_DEPTH = 10  # far deeper than any real tree: a walk up that goes further has a cycle
+
     class Meta:
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("pk")), name="organisation_not_own_parent"
+            ),
+        ]
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        super().clean()
+        parent = self.parent
+        if parent is None:
+            return
+        allowed = self.PARENT_KINDS.get(self.kind, frozenset({self.kind}))
+        if parent.kind not in allowed:
+            kinds = ", ".join(str(self.Kind(kind).label) for kind in sorted(allowed))
+            raise ValidationError(
+                {
+                    "parent": _("A %(kind)s sits under: %(kinds)s.")
+                    % {"kind": self.get_kind_display(), "kinds": kinds}
+                }
+            )
+        if (
+            self.kind == self.Kind.VWU_COMMUNE
+            and parent.province_id is not None
+            and self.province_id != parent.province_id
+        ):
+            raise ValidationError(
+                {"parent": _("A commune chapter sits under the chapter of its own province.")}
+            )
+        if self.pk is not None and self.pk in self.ancestor_ids(start=parent):
+            raise ValidationError(
+                {"parent": _("An organisation cannot sit under itself or one of its members.")}
+            )
+
+    def ancestor_ids(self, *, start: "Organisation | None" = None) -> list[int]:
+        """The organisations above this one (or from `start` up), nearest first."""
+        ids: list[int] = []
+        node = start if start is not None else self.parent
+        while node is not None and len(ids) <= self.MAX_DEPTH:
+            if node.pk in ids:
+                break  # a cycle already in the database: stop
+            ids.append(node.pk)
+            node = node.parent
+        return ids
 
 
 class Membership(models.Model):

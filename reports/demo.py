@@ -275,7 +275,7 @@ WHERE r.id IN ({report_ids}) {condition}
 UNDECIDED = {"reviewed_by_id": "NULL", "reviewed_at": "NULL"}
 DRAFT = {"status": "'draft'", "submitted_by_id": "NULL", "submitted_at": "NULL", **UNDECIDED}
 SAVED = {**DRAFT, "version": "2", "updated_at": "r.created_at"}
-DECIDED = "('approved', 'returned')"
+DECIDED = "('approved', 'approved_1', 'returned')"
 SUBMITTED = {"status": "'submitted'", "version": "3", "updated_at": "r.submitted_at", **UNDECIDED}
 # The versions the services would have kept of a demo report and its figures: (model, the columns
 # that differ from the row as it is now, when, by whom, kind, which reports). Created and saved
@@ -368,6 +368,7 @@ def seed_reports(count: int, *, seed: int, today: datetime.date | None = None) -
         for m in Membership.objects.filter(role=Membership.Role.REPORTER).select_related("user")
     }
     admin = User.objects.get(email=demo_email("admin"))
+    central = [m.user for m in reviewers_central()]
     reviewers = list(
         Membership.objects.filter(role=Membership.Role.REVIEWER)
         .select_related("user")
@@ -402,6 +403,9 @@ def seed_reports(count: int, *, seed: int, today: datetime.date | None = None) -
                 state = r.choices(states, weights)[0]
                 if is_filed_national(slot, today):
                     state = "approved"
+                levels = slot.programme.approval_levels if state != "draft" else 1
+                if levels == 2 and state == "approved" and _waits_for_level_2(slot):
+                    state = "approved_1"
                 author = _reporter_for(slot.organisation, reporters, admin)
                 created_at, submitted_at, reviewed_at = _timeline(slot.period, r, limit)
                 in_scope = [
@@ -411,6 +415,8 @@ def seed_reports(count: int, *, seed: int, today: datetime.date | None = None) -
                     or slot.organisation.pk in {o.pk for o in m.scope_organisations.all()}
                 ]
                 reviewer = in_scope[0] if in_scope else admin
+                # Level 2 is someone else: a central reviewer, or the admin.
+                acceptor = next((u for u in central if u != reviewer), admin)
                 report = ActivityReport(
                     organisation=slot.organisation,
                     programme=slot.programme,
@@ -421,7 +427,10 @@ def seed_reports(count: int, *, seed: int, today: datetime.date | None = None) -
                     title=f"{slot.programme.name_vi} · {slot.period.label}",
                     narrative=r.choice(NARRATIVES),
                     status=state,
-                    version={"draft": 2, "submitted": 3, "returned": 4, "approved": 4}[state],
+                    approval_levels=levels,
+                    version={"draft": 2, "submitted": 3, "returned": 4, "approved_1": 4}.get(
+                        state, 3 + levels
+                    ),
                     created_by=author,
                     created_at=created_at,
                     updated_at={"draft": created_at, "submitted": submitted_at}.get(
@@ -429,16 +438,21 @@ def seed_reports(count: int, *, seed: int, today: datetime.date | None = None) -
                     ),
                     submitted_by=author if state != "draft" else None,
                     submitted_at=submitted_at if state != "draft" else None,
-                    reviewed_by=reviewer if state in {"approved", "returned"} else None,
-                    reviewed_at=reviewed_at if state in {"approved", "returned"} else None,
+                    reviewed_by=(acceptor if levels == 2 and state == "approved" else reviewer)
+                    if state in DECIDED_STATES
+                    else None,
+                    reviewed_at=reviewed_at if state in DECIDED_STATES else None,
                 )
                 reports.append(report)
-                plans.append((r, state, author, reviewer, created_at, submitted_at, reviewed_at))
+                plans.append(
+                    (r, state, author, (reviewer, acceptor), created_at, submitted_at, reviewed_at)
+                )
             ActivityReport.objects.bulk_create(reports, batch_size=1000)
             pillars, figures, events, spending = [], [], [], []
-            for report, (r, state, author, reviewer, created_at, submitted_at, reviewed_at) in zip(
+            for report, (r, state, author, deciders, created_at, submitted_at, reviewed_at) in zip(
                 reports, plans, strict=True
             ):
+                reviewer, acceptor = deciders
                 tags = [report.programme.default_pillar]
                 if r.random() < 0.3:
                     extra = r.choice(
@@ -455,7 +469,21 @@ def seed_reports(count: int, *, seed: int, today: datetime.date | None = None) -
                 events.append(
                     _event(report, author, "submitted", "draft", "submitted", submitted_at)
                 )
-                if state == "approved":
+                if report.approval_levels == 2 and state in {"approved", "approved_1"}:
+                    # Level 1 an hour before the decision time, level 2 at it.
+                    level_1_at = reviewed_at - datetime.timedelta(hours=1)
+                    events.append(
+                        _event(
+                            report, reviewer, "approved_1", "submitted", "approved_1", level_1_at
+                        )
+                    )
+                    if state == "approved":
+                        events.append(
+                            _event(
+                                report, acceptor, "accepted", "approved_1", "approved", reviewed_at
+                            )
+                        )
+                elif state == "approved":
                     events.append(
                         _event(report, reviewer, "approved", "submitted", "approved", reviewed_at)
                     )
@@ -478,6 +506,27 @@ def seed_reports(count: int, *, seed: int, today: datetime.date | None = None) -
             ReportEvent.objects.bulk_create(events, batch_size=5000)
         created += len(reports)
     return created
+
+
+DECIDED_STATES = {"approved", "approved_1", "returned"}
+
+
+def reviewers_central() -> list[Membership]:
+    """The demo's central reviewers (VWU central), who accept at level 2."""
+    return list(
+        Membership.objects.filter(
+            role=Membership.Role.REVIEWER, organisation__kind=Organisation.Kind.VWU_CENTRAL
+        )
+        .select_related("user")
+        .order_by("user__email")
+    )
+
+
+def _waits_for_level_2(slot: Slot) -> bool:
+    """About a third of a two-level programme's approvals still wait for the central union: a
+    draw of its own, so that the report's figures stay those of earlier demos."""
+    key = f"{slot.organisation.pk}-{slot.programme.pk}-{slot.period.pk}"
+    return random.Random(key).random() < 0.35
 
 
 def _event(report, actor, kind, from_status, to_status, at, text=""):

@@ -97,9 +97,14 @@ class ActivityReport(models.Model):
         DRAFT = "draft", _("Draft")
         SUBMITTED = "submitted", _("Submitted")
         RETURNED = "returned", _("Returned for correction")
+        # Two-level programmes: approved at level 1 (the provincial chapter), awaiting the
+        # central union's acceptance. Only APPROVED (fully approved) counts in the figures.
+        APPROVED_LEVEL_1 = "approved_1", _("Approved at level 1")
         APPROVED = "approved", _("Approved")
 
     EDITABLE = (Status.DRAFT, Status.RETURNED)
+    # The approval level a report in each status waits at.
+    REVIEW_LEVEL = {Status.SUBMITTED: 1, Status.APPROVED_LEVEL_1: 2}
 
     organisation = models.ForeignKey(
         Organisation,
@@ -136,6 +141,11 @@ class ActivityReport(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
     version = models.PositiveIntegerField(_("version"), default=1)
+    approval_levels = models.PositiveSmallIntegerField(
+        _("approval levels"),
+        default=1,
+        help_text=_("The levels this report needs: its programme's when it was submitted."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -175,8 +185,15 @@ class ActivityReport(models.Model):
                 name="report_one_per_org_programme_period",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["draft", "submitted", "returned", "approved"]),
+                condition=Q(
+                    status__in=["draft", "submitted", "returned", "approved_1", "approved"]
+                ),
                 name="report_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(approval_levels__in=[1, 2])
+                & (~Q(status="approved_1") | Q(approval_levels=2)),
+                name="report_approval_levels_valid",
             ),
         ]
         indexes = [
@@ -201,6 +218,19 @@ class ActivityReport(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in self.EDITABLE
+
+    @property
+    def review_level(self) -> int | None:
+        """The approval level the report waits at (1 or 2), or None when nobody can decide it."""
+        return self.REVIEW_LEVEL.get(self.Status(self.status))
+
+    @property
+    def approval_level_reached(self) -> int:
+        """How many approval levels the report has passed (its `approval_levels` when fully
+        approved)."""
+        if self.status == self.Status.APPROVED:
+            return self.approval_levels
+        return 1 if self.status == self.Status.APPROVED_LEVEL_1 else 0
 
     @property
     def is_late(self) -> bool:
@@ -346,6 +376,8 @@ class ReportEvent(models.Model):
         SUBMITTED = "submitted", _("Submitted")
         WITHDRAWN = "withdrawn", _("Withdrawn to draft")
         RETURNED = "returned", _("Returned for correction")
+        APPROVED_LEVEL_1 = "approved_1", _("Approved at level 1")
+        ACCEPTED = "accepted", _("Accepted at level 2")
         APPROVED = "approved", _("Approved")
         REOPENED = "reopened", _("Reopened")
 
@@ -367,7 +399,14 @@ class ReportEvent(models.Model):
         indexes = [models.Index(fields=["report", "created_at"], name="event_report_time")]
 
     # The events at which a report's version can be looked at (admins, "See this version").
-    VERSION_KINDS = (Kind.SUBMITTED, Kind.APPROVED, Kind.RETURNED, Kind.REOPENED)
+    VERSION_KINDS = (
+        Kind.SUBMITTED,
+        Kind.APPROVED_LEVEL_1,
+        Kind.ACCEPTED,
+        Kind.APPROVED,
+        Kind.RETURNED,
+        Kind.REOPENED,
+    )
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"

@@ -32,23 +32,32 @@ Status = ActivityReport.Status
 
 
 def _visibility(user: User) -> Q | None:
-    """None means everything; Q() with nothing in it is never returned."""
+    """None means everything; Q() with nothing in it is never returned.
+
+    Worked out from memberships and the organisation tree (one query, once per user object),
+    never by joining reports."""
     if user.is_portal_admin:
         return None
     clauses = Q(pk__in=[])
     reporter_orgs = user.organisation_ids(Membership.Role.REPORTER)
     if reporter_orgs:
         clauses |= Q(organisation_id__in=reporter_orgs)
+    not_draft = ~Q(status=Status.DRAFT)
     provinces, organisations = user.review_scope()
     if provinces or organisations:
-        clauses |= (Q(province_id__in=provinces) | Q(organisation_id__in=organisations)) & ~Q(
-            status=Status.DRAFT
-        )
+        clauses |= (Q(province_id__in=provinces) | Q(organisation_id__in=organisations)) & not_draft
+    descendants = user.subtree_organisation_ids
+    if descendants:
+        clauses |= Q(organisation_id__in=sorted(descendants)) & not_draft
+    if user.is_central_reviewer:
+        clauses |= Q(approval_levels=2) & not_draft
     return clauses
 
 
 def reports_visible_to(*, user: User) -> QuerySet[ActivityReport]:
-    """Reporters: their organisation's reports. Reviewers: non-drafts in scope. Admins: all."""
+    """Reporters: their organisation's reports. Reviewers: non-drafts in scope. Staff of a
+    parent organisation: their descendants' non-drafts, to read. Central reviewers: every
+    two-level non-draft (they accept at level 2 nationwide). Admins: all."""
     clauses = _visibility(user)
     reports = ActivityReport.objects.all()
     return reports if clauses is None else reports.filter(clauses)
@@ -65,11 +74,23 @@ def report_list_for(*, user: User) -> QuerySet[ActivityReport]:
 
 
 def review_queue_for(*, user: User) -> QuerySet[ActivityReport]:
-    """Submitted reports in the user's scope that they may decide, oldest first."""
+    """Reports the user may decide, oldest first: submitted ones in their review scope (level
+    1) and, for central reviewers and admins, those approved at level 1 by someone else
+    (level 2). Each row's `review_level` says which."""
     if not user.reviews_reports:
         return ActivityReport.objects.none()
-    queue = reports_visible_to(user=user).filter(status=Status.SUBMITTED)
+    if user.is_portal_admin:
+        waiting = Q(status__in=[Status.SUBMITTED, Status.APPROVED_LEVEL_1])
+    else:
+        provinces, organisations = user.review_scope()
+        waiting = Q(status=Status.SUBMITTED) & (
+            Q(province_id__in=provinces) | Q(organisation_id__in=organisations)
+        )
+        if user.is_central_reviewer:
+            waiting |= Q(status=Status.APPROVED_LEVEL_1)
+    queue = ActivityReport.objects.filter(waiting)
     queue = queue.exclude(created_by=user).exclude(submitted_by=user)
+    queue = queue.exclude(status=Status.APPROVED_LEVEL_1, reviewed_by=user)
     return _for_lists(queue).order_by("submitted_at", "pk")
 
 
@@ -248,6 +269,7 @@ class ReportPage:
     can_review: bool
     can_reopen: bool
     own_report_in_queue: bool
+    approved_level_1_by_reader: bool
     version_event: ReportEvent | None = None
     snapshot: Any = None
 
@@ -291,9 +313,9 @@ def report_page_for(*, user: User, pk: int, version: str | None = None) -> Repor
         can_withdraw=access.can_withdraw(user, report),
         can_review=access.can_review(user, report),
         can_reopen=access.can_reopen(user, report),
-        own_report_in_queue=report.status == ActivityReport.Status.SUBMITTED
-        and access.in_review_scope(user, report)
+        own_report_in_queue=access.can_act_at_level(user, report)
         and access.is_own_report(user, report),
+        approved_level_1_by_reader=access.approved_level_1(user, report),
         version_event=version_event,
         snapshot=snapshot,
     )

@@ -136,24 +136,52 @@ def _check_period_open(period: ReportingPeriod, *, correction: bool = False) -> 
 # --- Notifications -----------------------------------------------------------------------------
 
 
+def _level_one_approver_id(report: ActivityReport) -> int | None:
+    """Who approved the report at level 1 in its current round of review, if anyone."""
+    last = (
+        report.events.filter(
+            kind__in=[ReportEvent.Kind.SUBMITTED, ReportEvent.Kind.APPROVED_LEVEL_1]
+        )
+        .order_by("-created_at", "-pk")
+        .values_list("kind", "actor_id")
+        .first()
+    )
+    return last[1] if last and last[0] == ReportEvent.Kind.APPROVED_LEVEL_1 else None
+
+
 def _notification_recipients(event: ReportEvent) -> set[int]:
+    """Reviewers when something enters their queue (level 1: those whose scope covers it; level
+    2: the central reviewers); reporters when their report is decided at any level, and the
+    level-1 approver when the central union decides what they approved."""
     report = event.report
+    reviewers = Membership.objects.filter(role=Membership.Role.REVIEWER)
+    recipients: set[int] = set()
     if event.kind == ReportEvent.Kind.SUBMITTED:
         in_scope = Q(scope_organisations=report.organisation_id)
         if report.province_id is not None:  # a national report is in no province's scope
             in_scope |= Q(scope_provinces=report.province_id)
-        reviewers = Membership.objects.filter(role=Membership.Role.REVIEWER).filter(in_scope)
-        return set(reviewers.values_list("user_id", flat=True)) - {event.actor_id}
+        recipients = set(reviewers.filter(in_scope).values_list("user_id", flat=True))
+    if event.kind == ReportEvent.Kind.APPROVED_LEVEL_1:
+        central = reviewers.filter(organisation__kind=Organisation.Kind.VWU_CENTRAL)
+        recipients = set(central.values_list("user_id", flat=True))
     if event.kind in {
         ReportEvent.Kind.RETURNED,
+        ReportEvent.Kind.APPROVED_LEVEL_1,
+        ReportEvent.Kind.ACCEPTED,
         ReportEvent.Kind.APPROVED,
         ReportEvent.Kind.REOPENED,
     }:
         reporters = Membership.objects.filter(
             role=Membership.Role.REPORTER, organisation_id=report.organisation_id
         )
-        return set(reporters.values_list("user_id", flat=True)) - {event.actor_id}
-    return set()
+        recipients |= set(reporters.values_list("user_id", flat=True))
+    if event.kind == ReportEvent.Kind.ACCEPTED or (
+        event.kind == ReportEvent.Kind.RETURNED and event.from_status == Status.APPROVED_LEVEL_1
+    ):
+        approver = _level_one_approver_id(report)
+        if approver is not None:
+            recipients.add(approver)
+    return recipients - {event.actor_id}
 
 
 def _notify(event: ReportEvent) -> None:
@@ -401,6 +429,8 @@ def _submit(
         to=Status.SUBMITTED,
         submitted_by=actor,
         submitted_at=timezone.now(),
+        # Fixed at submission: a programme changed later does not move reports under review.
+        approval_levels=report.programme.approval_levels,
     )
 
 
@@ -446,6 +476,10 @@ def _decided_message(report: ActivityReport) -> str:
         "name": str(last.actor),
         "time": formats.date_format(timezone.localtime(last.created_at), "SHORT_DATETIME_FORMAT"),
     }
+    if last.kind == ReportEvent.Kind.APPROVED_LEVEL_1:
+        return _("%(name)s approved this report at level 1 first, at %(time)s.") % facts
+    if last.kind == ReportEvent.Kind.ACCEPTED:
+        return _("%(name)s accepted this report first, at %(time)s.") % facts
     if report.status == Status.APPROVED:
         return _("%(name)s approved this report first, at %(time)s.") % facts
     if report.status == Status.RETURNED:
@@ -458,12 +492,15 @@ def _decided_message(report: ActivityReport) -> str:
 def _for_decision(
     report_id: int, *, reviewer: User, expected_version: int | None
 ) -> ActivityReport:
-    """The report, locked, once the reviewer may decide it and nobody has decided it meanwhile."""
+    """The report, locked, once the reviewer may decide it at the level it waits at and nobody
+    has decided it meanwhile (a reviewer who came second is told who did, and when)."""
     report = _locked(report_id)
-    access.ensure_can_review(reviewer, report)
-    if report.status != Status.SUBMITTED:
+    access.ensure_may_decide(reviewer, report)
+    if report.review_level is None or (
+        expected_version is not None and expected_version != report.version
+    ):
         raise ConflictError(_decided_message(report))
-    _check_version(report, expected_version)
+    access.ensure_can_review(reviewer, report)
     return report
 
 
@@ -471,17 +508,27 @@ def _for_decision(
 def report_approve(
     *, reviewer: User, report_id: int, expected_version: int | None = None, comment: str = ""
 ) -> ActivityReport:
+    """Approve the report at the level it waits at: level 1 of a two-level report sends it to
+    the central union; the last level makes it fully approved, and only then do its figures
+    count (their summary cells are marked stale and recomputed after commit)."""
     report = _for_decision(report_id, reviewer=reviewer, expected_version=expected_version)
+    if report.review_level == 1 and report.approval_levels == 2:
+        kind, to = ReportEvent.Kind.APPROVED_LEVEL_1, Status.APPROVED_LEVEL_1
+    elif report.review_level == 2:
+        kind, to = ReportEvent.Kind.ACCEPTED, Status.APPROVED
+    else:
+        kind, to = ReportEvent.Kind.APPROVED, Status.APPROVED
     _transition(
         report,
         actor=reviewer,
-        kind=ReportEvent.Kind.APPROVED,
-        to=Status.APPROVED,
+        kind=kind,
+        to=to,
         text=comment.strip(),
         reviewed_by=reviewer,
         reviewed_at=timezone.now(),
     )
-    _approved_figures_changed(report)
+    if to == Status.APPROVED:
+        _approved_figures_changed(report)
     return report
 
 
@@ -489,6 +536,7 @@ def report_approve(
 def report_return(
     *, reviewer: User, report_id: int, comment: str, expected_version: int | None = None
 ) -> ActivityReport:
+    """Send the report back to its reporters with the comment, at either approval level."""
     if not comment.strip():
         raise ValidationError({"comment": _("Say what the reporter should correct.")})
     report = _for_decision(report_id, reviewer=reviewer, expected_version=expected_version)

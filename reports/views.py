@@ -368,12 +368,18 @@ class ApproveView(ReportActionView):
     success_message = gettext_lazy("The report was approved.")
 
     def act(self, report, data):
-        services.report_approve(
+        decided = services.report_approve(
             reviewer=self.request.user,
             report_id=report.pk,
             expected_version=data["version"],
             comment=data["comment"],
         )
+        if decided.status == ActivityReport.Status.APPROVED_LEVEL_1:
+            self.success_message = gettext_lazy(
+                "The report was approved at level 1 and waits for the central union's acceptance."
+            )
+        elif decided.approval_levels == 2:
+            self.success_message = gettext_lazy("The report was accepted: it is fully approved.")
 
 
 class ReturnView(ReportActionView):

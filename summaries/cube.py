@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, F, Sum
 
 from indicators.models import Indicator, Programme
 from reports.disaggregation import DIMENSIONS, TOTAL, categories
@@ -148,27 +148,69 @@ def _expected_organisations() -> tuple[dict[tuple[int, int], int], dict[int, int
     return by_province, national
 
 
+SUMMARY_ROW_FIELDS = (
+    "indicator_id",
+    "province_id",
+    "period_id",
+    "dimension",
+    "category",
+    "value",
+    "numerator",
+    "denominator",
+    "report_count",
+    "organisation_count",
+)
+
+
 def cube_from_summaries(year: int, quarter: int) -> Cube:
     """The cube of working figures (approved reports) of a year through a quarter."""
     from summaries.models import ProvincialSummary
 
     periods = window(year, quarter)
-    codes = {period.pk: period.code for period in periods}
-    rows = ProvincialSummary.objects.filter(period__in=periods).values(
-        "indicator_id",
-        "province_id",
-        "period_id",
-        "dimension",
-        "category",
-        "value",
-        "numerator",
-        "denominator",
-        "report_count",
-        "organisation_count",
+    rows = ProvincialSummary.objects.filter(period__in=periods).values(*SUMMARY_ROW_FIELDS)
+    return _cube_from_rows(year, quarter, periods, rows.iterator(chunk_size=5000))
+
+
+def cube_for_organisations(year: int, quarter: int, organisation_ids: Iterable[int]) -> Cube:
+    """The working figures of some organisations only (a parent organisation and its
+    descendants): their fully approved reports, summed by province, period and cell in the
+    database, the same sums as the provincial summaries."""
+    from reports.models import ActivityReport, Figure
+
+    periods = window(year, quarter)
+    rows = (
+        Figure.objects.filter(
+            report__status=ActivityReport.Status.APPROVED,
+            report__organisation_id__in=sorted(set(organisation_ids)),
+            report__period__in=periods,
+            not_applicable=False,
+        )
+        .values(
+            "indicator_id",
+            "dimension",
+            "category",
+            province_id=F("report__province_id"),
+            period_id=F("report__period_id"),
+        )
+        .annotate(
+            value=Sum("value"),
+            numerator=Sum("numerator"),
+            denominator=Sum("denominator"),
+            report_count=Count("pk"),
+            organisation_count=Count("report__organisation_id", distinct=True),
+        )
+        .order_by()
     )
+    return _cube_from_rows(year, quarter, periods, rows)
+
+
+def _cube_from_rows(
+    year: int, quarter: int, periods: list[ReportingPeriod], rows: Iterable[dict[str, Any]]
+) -> Cube:
+    codes = {period.pk: period.code for period in periods}
     indicator_ids = set()
     cells: dict[CellKey, CubeCell] = {}
-    for row in rows.iterator(chunk_size=5000):
+    for row in rows:
         key = (
             row["indicator_id"],
             NATIONAL if row["province_id"] is None else row["province_id"],

@@ -35,8 +35,9 @@ class SummaryFilters:
 def province_ids_in_scope(*, user: User) -> set[int] | None:
     """Provinces whose summaries the user may see; None means all of them (admins).
 
-    From memberships alone (their organisations' provinces and their review scope), never by
-    joining reports, and worked out once per user object, so once per request."""
+    From memberships and the organisation tree alone (their organisations' provinces, those of
+    the organisations below them, and their review scope), never by joining reports, and worked
+    out once per user object, so once per request."""
     memo = vars(user)  # the user object lives as long as the request
     if MEMO in memo:
         remembered: set[int] | None = memo[MEMO]
@@ -47,7 +48,7 @@ def province_ids_in_scope(*, user: User) -> set[int] | None:
     else:
         organisations = user.organisation_ids(Membership.Role.REPORTER)
         provinces, reviewed_organisations = user.review_scope()
-        organisations |= reviewed_organisations
+        organisations |= reviewed_organisations | user.subtree_organisation_ids
         ids = set(provinces)
         if organisations:
             ids |= set(
@@ -72,5 +73,19 @@ def working_province_ids(*, user: User) -> set[int] | None:
     return set(provinces)
 
 
+def working_organisation_ids(*, user: User) -> set[int] | None:
+    """For staff of a parent organisation who review no province: the organisations whose
+    approved reports make their working figures (those they report for and every organisation
+    below their organisations), all of whose reports they may read. None for everybody else."""
+    if user.is_portal_admin or working_province_ids(user=user):
+        return None
+    descendants = user.subtree_organisation_ids
+    if not descendants:
+        return None
+    return set(descendants) | user.organisation_ids(Membership.Role.REPORTER)
+
+
 def may_see_working(user: User) -> bool:
-    return working_province_ids(user=user) != set()
+    return (
+        working_province_ids(user=user) != set() or working_organisation_ids(user=user) is not None
+    )

@@ -16,7 +16,7 @@ from portal.permissions import ensure_admin
 from reports.disaggregation import TOTAL
 from reports.models import ActivityReport, ReportingPeriod, StaleSummary
 from summaries.completeness import ProvinceCompleteness, completeness_for
-from summaries.cube import NATIONAL, cube_from_cells, cube_from_summaries
+from summaries.cube import NATIONAL, cube_for_organisations, cube_from_cells, cube_from_summaries
 from summaries.disclosure import min_cell
 from summaries.forms import SummaryFilterForm
 from summaries.models import (
@@ -35,6 +35,7 @@ from summaries.scope import (
     can_download,
     may_see_working,
     province_ids_in_scope,
+    working_organisation_ids,
     working_province_ids,
 )
 from summaries.spending import (
@@ -68,6 +69,7 @@ class SummaryPage:
     shows_national: bool
     period_label: str
     spending: SpendingTables | None = None
+    subtree_only: bool = False
 
     @property
     def working(self) -> bool:
@@ -119,7 +121,11 @@ def figures_for(*, user: User, filters: SummaryFilters) -> tuple[Figures | None,
         return None, None
     k = min_cell()
     if filters.view == WORKING and may_see_working(user):
-        cube = cube_from_summaries(filters.year, 4)
+        subtree = working_organisation_ids(user=user)
+        if subtree is not None:
+            cube = cube_for_organisations(filters.year, 4, subtree)
+        else:
+            cube = cube_from_summaries(filters.year, 4)
         hidden: set = set()
         release = None
     else:
@@ -137,14 +143,17 @@ def figures_for(*, user: User, filters: SummaryFilters) -> tuple[Figures | None,
 def summary_page_for(*, user: User, filters: SummaryFilters, page: str | None) -> SummaryPage:
     """The summaries page: indicator tables (paginated), charts of one indicator, targets.
 
-    Working figures show only provinces whose every report the reader may read, and the nation
-    only to admins; published figures show the provinces in the reader's scope and the nation,
+    Working figures show only provinces whose every report the reader may read (or, for staff
+    of a parent organisation, only their subtree's reports), and the nation only to admins;
+    published figures show the provinces in the reader's scope and the nation,
     as the release published them. Nothing here sums cells into a figure of its own.
     """
     figures, release = figures_for(user=user, filters=filters)
     working = filters.view == WORKING and may_see_working(user)
     if working:
-        provinces = working_province_ids(user=user)
+        # A subtree's cube holds only the subtree's reports: every province in it is shown.
+        subtree = working_organisation_ids(user=user) is not None
+        provinces = None if subtree else working_province_ids(user=user)
         shows_national = user.is_portal_admin
     else:
         provinces = province_ids_in_scope(user=user)
@@ -193,6 +202,7 @@ def summary_page_for(*, user: User, filters: SummaryFilters, page: str | None) -
         shows_national=shows_national,
         period_label=_period_label(filters),
         spending=spending,
+        subtree_only=working and working_organisation_ids(user=user) is not None,
     )
 
 

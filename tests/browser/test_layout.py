@@ -75,7 +75,7 @@ def submitted_report(organisation, period_code: str, total: int, *, approve_by=N
     return report
 
 
-def pages(role: str, report_pk: int) -> list[str]:
+def pages(role: str, report_pk: int, level_2_pk: int | None = None) -> list[str]:
     """The main pages the role may open (a refused page is tested elsewhere)."""
     paths = ["/", "/reports/"]
     if role == "reporter":
@@ -102,6 +102,8 @@ def pages(role: str, report_pk: int) -> list[str]:
             "/summaries/nap-report/",
             "/admin/",
         ]
+        if level_2_pk is not None:  # a two-level report waiting for the central union
+            paths.append(f"/reports/{level_2_pk}/")
     if role == "reporter":  # the returned report's form; account pages
         paths += [
             f"/reports/{report_pk}/edit/",
@@ -199,6 +201,13 @@ def test_every_main_page_fits_and_passes_axe_for_every_role_and_language(new_pag
     neighbour = factories.OrganisationFactory(name="Hội LHPN phường Hoàn Kiếm", province=hanoi)
     neighbour.programmes.add(factories.programme())
     submitted_report(neighbour, "2026-Q2", 9)  # waits in the review queue
+    two_levels = factories.programme("anti-trafficking")
+    two_levels.approval_levels = 2
+    two_levels.save(update_fields=["approval_levels"])
+    level_2 = factories.submitted_report(
+        organisation=neighbour, programme_code="anti-trafficking", period_code="2026-Q2"
+    )
+    report_services.report_approve(reviewer=reviewer, report_id=level_2.pk)  # waits at level 2
 
     problems: list[str] = []
     visitor = new_page("layout-visitor")
@@ -216,7 +225,7 @@ def test_every_main_page_fits_and_passes_axe_for_every_role_and_language(new_pag
             page.context.add_cookies(
                 [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
             )
-            for path in pages(name, report.pk):
+            for path in pages(name, report.pk, level_2.pk):
                 check_page(page, path, problems, run_axe=True)
         if name == "reporter":  # the portal's own error pages
             check_page(page, "/reports/999999/", problems, run_axe=True, status=404)

@@ -19,12 +19,17 @@ def test_the_demo_aggregates_its_approvals_and_publishes_its_closed_years(client
     assert ProvincialSummary.objects.exists()
     assert set(Release.objects.values_list("year", "quarter")) == {(2024, 4), (2025, 4), (2026, 3)}
     call_command("audit_disclosure", stdout=io.StringIO())  # raises if a hidden cell is exposed
-    client.force_login(User.objects.get(email=demo_email("reporter")))
+    # A chapter with no organisation below it reads releases; the Hà Nội chapter, whose commune
+    # chapters report, opens on the working figures of its subtree.
+    client.force_login(User.objects.get(email=demo_email("reporter.hp")))
 
     page = client.get(reverse("summaries:index"))
 
     assert page.context["release"] == Release.objects.get(year=2026)
     assert page.context["tables"], "the published page shows figures"
+    client.force_login(User.objects.get(email=demo_email("reporter")))
+    subtree = client.get(reverse("summaries:index")).context["page"]
+    assert subtree.working and subtree.subtree_only
 
 
 def test_seeding_the_demo_again_publishes_nothing_twice():
