@@ -288,7 +288,9 @@ def protect(
     """
     hidden = {key for key in problem.values if problem.is_primary(key)} | set(already_hidden)
     related: dict[Key, list[Relation]] = defaultdict(list)
-    for relation in problem.equalities:
+    # Inequalities pin cells too (a numerator under a shown zero denominator is zero): their
+    # cells are partners a finding may hide, as those of the equalities are.
+    for relation in [*problem.equalities, *problem.inequalities]:
         for key in relation:
             related[key].append(relation)
     related.pop(CONSTANT, None)
