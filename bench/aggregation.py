@@ -95,7 +95,7 @@ def _probe(province, period, count: int):
 
     from indicators.models import Programme
     from portal.models import Organisation, User
-    from reports.demo import _figures
+    from reports.demo import FIGURE_FIELDS, _figures
     from reports.models import ActivityReport, Figure
 
     rng = random.Random(7)
@@ -123,7 +123,11 @@ def _probe(province, period, count: int):
             for o in organisations
         ]
     )
-    figures = [f for report in reports for f in _figures(rng, report, indicators, True)]
+    figures = [
+        Figure(**dict(zip(FIGURE_FIELDS, row, strict=True)))
+        for report in reports
+        for row in _figures(rng, report.pk, indicators, True)
+    ]
     Figure.objects.bulk_create(figures, batch_size=5000)
     return len(figures)
 
