@@ -17,7 +17,7 @@ from tests.conftest import VerifiedClient
 
 pytestmark = pytest.mark.django_db
 
-FEW, MANY = 60, 180
+FEW, MANY = 100, 300
 
 
 def seed(reports: int) -> None:
