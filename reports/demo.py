@@ -111,7 +111,8 @@ def _write(model: type[models.Model], fields: tuple[str, ...], rows: list[tuple]
         )
         return
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+    column_of = {field.attname: field.column for field in model._meta.concrete_fields}
+    columns = ", ".join(quote(column_of[name]) for name in fields)
     statement = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
         for row in rows:
@@ -360,7 +361,7 @@ def _notifications(report_ids: list[int], *, read_before: datetime.datetime) -> 
     the reviewers in scope, decisions to the organisation's reporters), e-mailed when made and
     read if older than `read_before`; one INSERT ... SELECT per batch."""
     quote = connection.ops.quote_name
-    tables = {
+    tables: dict[str, type[models.Model]] = {
         "notification": Notification,
         "event": ReportEvent,
         "report": ActivityReport,
