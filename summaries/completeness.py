@@ -2,6 +2,7 @@
 came in, and how many came in by the deadline. Expected = every active organisation times every
 programme it runs whose frequency matches the period."""
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import OuterRef, Subquery
@@ -83,6 +84,12 @@ def completeness_for(*, user: User, period: ReportingPeriod) -> list[ProvinceCom
             )
         )
     )
+    # On time: submitted on or before the deadline's day, in the portal's time zone.
+    cutoff = timezone.make_aware(
+        datetime.datetime.combine(
+            period.deadline_date + datetime.timedelta(days=1), datetime.time()
+        )
+    )
     provinces: dict[str, ProvinceCompleteness] = {}
     for organisation_id, name, programme_id, province_id in ordered:
         province = places.get(province_id) if province_id else None
@@ -101,7 +108,7 @@ def completeness_for(*, user: User, period: ReportingPeriod) -> list[ProvinceCom
                 item.status = "draft"
             else:
                 entry.reported += 1
-                if timezone.localdate(submitted) <= period.deadline_date:
+                if submitted < cutoff:
                     entry.on_time += 1
                     item.status = "on_time"
                 else:
