@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -20,10 +21,54 @@ class IndicatorAdmin(admin.ModelAdmin):
     inlines = [TargetInline]
 
 
+class ProgrammeForm(forms.ModelForm):
+    organisation_kinds = forms.MultipleChoiceField(
+        label=_("kinds of organisation that report it"),
+        choices=Organisation.Kind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=Programme._meta.get_field("organisation_kinds").help_text,
+    )
+
+    class Meta:
+        model = Programme
+        fields = [
+            "code",
+            "name_vi",
+            "name_en",
+            "description_vi",
+            "description_en",
+            "default_pillar",
+            "frequency",
+            "level",
+            "organisation_kinds",
+            "indicators",
+            "organisations",
+            "is_active",
+        ]
+
+    def clean(self):
+        data = super().clean() or {}
+        national = data.get("level") == Programme.Level.NATIONAL
+        regional = [
+            organisation.name
+            for organisation in data.get("organisations") or []
+            if organisation.province_id is not None
+        ]
+        if national and regional:
+            self.add_error(
+                "organisations",
+                _("A national programme is run by national bodies only, not: %(names)s.")
+                % {"names": ", ".join(regional)},
+            )
+        return data
+
+
 @admin.register(Programme)
 class ProgrammeAdmin(admin.ModelAdmin):
-    list_display = ["code", "name_vi", "default_pillar", "frequency", "is_active"]
-    list_filter = ["default_pillar", "frequency", "is_active"]
+    form = ProgrammeForm
+    list_display = ["code", "name_vi", "default_pillar", "frequency", "level", "is_active"]
+    list_filter = ["default_pillar", "frequency", "level", "is_active"]
     search_fields = ["code", "name_vi", "name_en"]
     filter_horizontal = ["indicators"]
     autocomplete_fields = ["organisations"]

@@ -8,7 +8,12 @@ from portal.models import Organisation
 
 # Programmes each demo organisation runs (and so is expected to report on every period).
 ORGANISATION_PROGRAMMES = {
-    "vwu": ["other"],
+    "vwu": ["other", "nap-national", "international-cooperation"],
+    "mofa": ["nap-national", "international-cooperation"],
+    "mod": ["nap-national", "international-cooperation"],
+    "mps": ["nap-national", "international-cooperation"],
+    "moha": ["nap-national"],
+    "moh": ["nap-national"],
     "cwd": ["peace-house"],
     "cso-safe": ["trusted-address", "peace-house"],
     "cso-mekong": ["climate-resilience"],

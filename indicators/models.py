@@ -22,6 +22,8 @@ UNIT_LABELS = {
     "campaigns": _("campaigns"),
     "cases": _("cases"),
     "sessions": _("sessions"),
+    "events": _("events"),
+    "delegations": _("delegations"),
 }
 
 
@@ -155,6 +157,13 @@ class Programme(BilingualNameMixin, models.Model):
     class Frequency(models.TextChoices):
         QUARTERLY = "quarterly", _("Quarterly")
         MONTHLY = "monthly", _("Monthly")
+        ANNUAL = "annual", _("Annual")
+
+    class Level(models.TextChoices):
+        """Where a programme's figures belong: a province, or the nation as a whole."""
+
+        PROVINCIAL = "provincial", _("Provincial (reports are filed under a province)")
+        NATIONAL = "national", _("National (figures of the whole country, no province)")
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name_vi = models.CharField(_("Vietnamese name"), max_length=200)
@@ -167,6 +176,22 @@ class Programme(BilingualNameMixin, models.Model):
         max_length=10,
         choices=Frequency.choices,
         default=Frequency.QUARTERLY,
+    )
+    level = models.CharField(
+        _("level of its figures"),
+        max_length=10,
+        choices=Level.choices,
+        default=Level.PROVINCIAL,
+        help_text=_(
+            "National programmes are reported by ministries and national bodies; their reports "
+            "have no province and count only in the nation's figures."
+        ),
+    )
+    organisation_kinds = models.JSONField(
+        _("kinds of organisation that report it"),
+        default=list,
+        blank=True,
+        help_text=_("Only organisations of these kinds can file reports under the programme."),
     )
     indicators = models.ManyToManyField(
         Indicator,
@@ -186,7 +211,11 @@ class Programme(BilingualNameMixin, models.Model):
     is_active = models.BooleanField(_("active"), default=True)
 
     # The kind of reporting period (reports.ReportingPeriod.Kind) each frequency reports by.
-    PERIOD_KIND = {Frequency.QUARTERLY: "quarter", Frequency.MONTHLY: "month"}
+    PERIOD_KIND = {
+        Frequency.QUARTERLY: "quarter",
+        Frequency.MONTHLY: "month",
+        Frequency.ANNUAL: "year",
+    }
 
     class Meta:
         verbose_name = _("programme")
@@ -200,7 +229,7 @@ class Programme(BilingualNameMixin, models.Model):
 
     @property
     def period_kind(self) -> str:
-        """The kind of reporting period this programme reports by: "quarter" or "month"."""
+        """The kind of reporting period this programme reports by: "quarter", "month" or "year"."""
         return self.PERIOD_KIND[self.Frequency(self.frequency)]
 
     @classmethod
@@ -211,3 +240,14 @@ class Programme(BilingualNameMixin, models.Model):
     @property
     def description(self) -> str:
         return pick_language(self.description_vi, self.description_en)
+
+    @property
+    def is_national(self) -> bool:
+        return self.level == self.Level.NATIONAL
+
+    def accepts(self, organisation) -> bool:
+        """Whether an organisation of its kind (and level) may report under this programme: a
+        national programme takes only national bodies (organisations without a province)."""
+        if self.is_national and organisation.province_id is not None:
+            return False
+        return not self.organisation_kinds or organisation.kind in self.organisation_kinds

@@ -26,12 +26,20 @@ def _parse_value(text: str) -> tuple[str, Decimal] | None:
     return qualifier, Decimal(text)
 
 
-def load_catalogue(Indicator, Target, Programme) -> tuple[int, int]:
+def load_catalogue(Indicator, Target, Programme, *, keep_existing: bool = False) -> tuple[int, int]:
     """Load (or update) the catalogue from the fixtures, with the models as they are at the
-    calling migration: columns added later (the time rule) are set when the model has them."""
+    calling migration: columns added later (the time rule) are set when the model has them.
+
+    `keep_existing` adds what is missing and leaves what an admin may have edited as it is:
+    existing indicators and their targets, existing programmes' names and indicators (only the
+    columns that did not exist before, who reports a programme and at which level, are set)."""
     indicators = {}
     fields = {field.name for field in Indicator._meta.get_fields()}
     for row in _read("nap_indicators.csv"):
+        existing = Indicator.objects.filter(code=row["code"]).first()
+        if keep_existing and existing is not None:
+            indicators[existing.code] = existing
+            continue
         disaggregations = set(row["disaggregations"].split())
         later = {"time_rule": row["time_rule"] or "sum"} if "time_rule" in fields else {}
         indicator, _ = Indicator.objects.update_or_create(
@@ -65,10 +73,25 @@ def load_catalogue(Indicator, Target, Programme) -> tuple[int, int]:
                 defaults={"value": value, "qualifier": qualifier, "source": row["source"]},
             )
     programmes = _read("programmes.csv")
+    programme_fields = {field.name for field in Programme._meta.get_fields()}
     for row in programmes:
+        # Who reports a programme, and at which level, came later (national reporting).
+        reporting = (
+            {"level": row["level"], "organisation_kinds": row["organisation_kinds"].split()}
+            if "level" in programme_fields
+            else {}
+        )
+        existing_programme = Programme.objects.filter(code=row["code"]).first()
+        if keep_existing and existing_programme is not None:
+            if reporting and not existing_programme.organisation_kinds:
+                for name, value in reporting.items():
+                    setattr(existing_programme, name, value)
+                existing_programme.save(update_fields=list(reporting))
+            continue
         programme, _ = Programme.objects.update_or_create(
             code=row["code"],
             defaults={
+                **reporting,
                 "name_vi": row["name_vi"],
                 "name_en": row["name_en"],
                 "description_vi": row["description_vi"],

@@ -37,6 +37,14 @@ ORGANISATIONS = [
         "vwu-qt",
     ),
     ("cwd", "Trung tâm Phụ nữ và Phát triển (demo)", "CWD (demo)", "vwu_central", None, "vwu"),
+    # National bodies that report the NAP's national indicators once a year. Since the 2025
+    # reorganisation the Ministry of Home Affairs holds labour and gender equality (formerly
+    # MOLISA) and the Ministry of Health social protection.
+    ("mofa", "Bộ Ngoại giao (demo)", "Bộ Ngoại giao", "ministry", None, None),
+    ("mod", "Bộ Quốc phòng (demo)", "Bộ Quốc phòng", "ministry", None, None),
+    ("mps", "Bộ Công an (demo)", "Bộ Công an", "ministry", None, None),
+    ("moha", "Bộ Nội vụ (demo)", "Bộ Nội vụ", "ministry", None, None),
+    ("moh", "Bộ Y tế (demo)", "Bộ Y tế", "ministry", None, None),
     ("cso-safe", "Mạng lưới Cộng đồng An toàn (demo)", "Cộng đồng An toàn", "cso", "48", None),
     (
         "cso-mekong",
@@ -69,6 +77,14 @@ USERS = [
         ["44", "48"],
         ["cwd", "cso-safe"],
     ),
+    (
+        "reviewer.national",
+        "Đinh Thị Quốc Gia",
+        "reviewer",
+        "vwu",
+        [],
+        ["vwu", "mofa", "mod", "mps", "moha", "moh"],
+    ),
     ("reporter", "Hoàng Thị Báo Cáo", "reporter", "vwu-hn", [], []),
     ("reporter.hp", "Vũ Thị Hải", "reporter", "vwu-hp", [], []),
     ("reporter.qt", "Đặng Thị Trị", "reporter", "vwu-qt", [], []),
@@ -82,6 +98,12 @@ USERS = [
     ("reporter.safe", "Hồ Thị An Toàn", "reporter", "cso-safe", [], []),
     ("reporter.mekong", "Châu Thị Mê Kông", "reporter", "cso-mekong", [], []),
     ("reporter.north", "Tạ Thị Bắc", "reporter", "cso-north", [], []),
+    ("reporter.vwu", "Lưu Thị Trung Ương", "reporter", "vwu", [], []),
+    ("reporter.mofa", "Phan Thị Ngoại Giao", "reporter", "mofa", [], []),
+    ("reporter.mod", "Quách Thị Quốc Phòng", "reporter", "mod", [], []),
+    ("reporter.mps", "Kiều Thị An Ninh", "reporter", "mps", [], []),
+    ("reporter.moha", "Lâm Thị Nội Vụ", "reporter", "moha", [], []),
+    ("reporter.moh", "Tôn Thị Y Tế", "reporter", "moh", [], []),
 ]
 
 

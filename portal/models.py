@@ -187,6 +187,7 @@ class Organisation(models.Model):
         VWU_PROVINCIAL = "vwu_provincial", _("VWU provincial chapter")
         VWU_COMMUNE = "vwu_commune", _("VWU commune chapter")
         CSO = "cso", _("Civil-society organisation")
+        MINISTRY = "ministry", _("Ministry or national agency")
         OTHER = "other", _("Other")
 
     name = models.CharField(_("name"), max_length=200, unique=True)

@@ -191,7 +191,7 @@ def _slots(count: int, rng: random.Random, today: datetime.date) -> list[Slot]:
         kind: list(
             ReportingPeriod.objects.started(before_today).filter(kind=kind).order_by("start_date")
         )
-        for kind in (ReportingPeriod.Kind.QUARTER, ReportingPeriod.Kind.MONTH)
+        for kind in ReportingPeriod.Kind.values
     }
 
     def periods_of(programme):
@@ -210,6 +210,8 @@ def _slots(count: int, rng: random.Random, today: datetime.date) -> list[Slot]:
         for programme in sorted(organisation.programmes.all(), key=lambda p: p.code)
         for period in periods_of(programme)
     ]
+    # Commune chapters run the provincial programmes; national ones are the ministries'.
+    programmes = [programme for programme in programmes if not programme.is_national]
     if count > len(slots):
         per_org = sum(len(periods_of(p)) for p in programmes)
         extra = _extra_organisations(-(-(count - len(slots)) // per_org), programmes)
@@ -220,7 +222,15 @@ def _slots(count: int, rng: random.Random, today: datetime.date) -> list[Slot]:
             for period in periods_of(programme)
         ]
     rng.shuffle(slots)
-    return slots[:count]
+    # Every national body files its national reports of each closed year: the demo's releases
+    # then show every national indicator.
+    filed = [slot for slot in slots if is_filed_national(slot, today)]
+    return [*filed, *(slot for slot in slots if not is_filed_national(slot, today))][:count]
+
+
+def is_filed_national(slot: Slot, today: datetime.date) -> bool:
+    """A national programme's report for a year whose deadline has passed: always approved."""
+    return slot.programme.is_national and slot.period.deadline_date < today
 
 
 def _reporter_for(organisation: Organisation, fallbacks: dict[int, User], default: User) -> User:
@@ -438,6 +448,8 @@ def seed_reports(count: int, *, seed: int, today: datetime.date | None = None) -
             reports, plans = [], []
             for slot, r in fresh:
                 state = r.choices(states, weights)[0]
+                if is_filed_national(slot, today):
+                    state = "approved"
                 author = _reporter_for(slot.organisation, reporters, admin)
                 created_at, submitted_at, reviewed_at = _timeline(slot.period, r, limit)
                 organisation = slot.organisation
@@ -458,7 +470,9 @@ def seed_reports(count: int, *, seed: int, today: datetime.date | None = None) -
                         organisation.pk,
                         slot.programme.pk,
                         slot.period.pk,
-                        organisation.province_id or r.choice(provinces),
+                        None
+                        if slot.programme.is_national
+                        else organisation.province_id or r.choice(provinces),
                         f"{slot.programme.name_vi} · {labels[slot.period.pk]}",
                         r.choice(NARRATIVES),
                         state,

@@ -88,8 +88,11 @@ class ReportCreateForm(forms.Form):
         cast(forms.ModelChoiceField, self.fields["organisation"]).queryset = organisations
         cast(forms.ModelChoiceField, self.fields["programme"]).queryset = programmes
         cast(forms.ModelChoiceField, self.fields["period"]).queryset = periods
-        if all(organisation.province_id for organisation in organisations):
-            # Provincial organisations file under their own province: nothing to choose.
+        if all(organisation.province_id for organisation in organisations) or all(
+            programme.is_national for programme in programmes
+        ):
+            # Provincial organisations file under their own province, national programmes under
+            # none: nothing to choose.
             del self.fields["province"]
 
     def clean(self):
@@ -132,7 +135,11 @@ class ReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.report = report
         self.indicators = indicators
-        if report.organisation.province_id is not None:
+        if report.programme.is_national:
+            # A national programme's figures are the nation's: no place to choose.
+            del self.fields["province"]
+            del self.fields["commune"]
+        elif report.organisation.province_id is not None:
             # Shown, not taken: a provincial organisation's reports stay in its province.
             province = self.fields["province"]
             province.disabled = True
@@ -205,11 +212,17 @@ class ReportForm(forms.Form):
         return ReportContent(
             title=data["title"],
             narrative=data["narrative"],
-            commune=data["commune"],
-            province_id=None if self.fields["province"].disabled else data["province"].pk,
+            commune=data.get("commune") or "",
+            province_id=self._chosen_province_id(),
             pillars=list(data["pillars"]),
             figures=self.figure_inputs(),
         )
+
+    def _chosen_province_id(self) -> int | None:
+        field = self.fields.get("province")
+        if field is None or field.disabled:
+            return None
+        return self.cleaned_data["province"].pk
 
     def partial_content(self) -> ReportContent:
         """What could be read of an invalid form, so the rules can check the rest at once."""
@@ -345,3 +358,12 @@ class ReportFilter(django_filters.FilterSet):
     class Meta:
         model = ActivityReport
         fields = ["period", "programme", "pillar", "status", "province"]
+
+
+class ReviewQueueFilter(ReportFilter):
+    """The review queue holds submitted reports only: a choice of status would offer nothing."""
+
+    status = None
+
+    class Meta(ReportFilter.Meta):
+        fields = ["period", "programme", "pillar", "province"]

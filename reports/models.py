@@ -20,17 +20,19 @@ class ReportingPeriodQuerySet(models.QuerySet["ReportingPeriod"]):
         return self.filter(start_date__lte=today or timezone.localdate())
 
     def by_code(self, code: str) -> "ReportingPeriod":
-        """The period a code names ('2026-Q3', '2026-09'); ValueError or DoesNotExist if none."""
+        """The period a code names ('2026-Q3', '2026-09', '2026'); ValueError or DoesNotExist if
+        none."""
         kind, year, number = parse_code(code)
         return self.get(kind=kind, year=year, number=number)
 
 
 class ReportingPeriod(models.Model):
-    """A quarter or a month that reports cover, with its submission deadline."""
+    """A quarter, a month or a year that reports cover, with its submission deadline."""
 
     class Kind(models.TextChoices):
         QUARTER = "quarter", _("Quarter")
         MONTH = "month", _("Month")
+        YEAR = "year", _("Year")
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     year = models.PositiveSmallIntegerField(_("year"))
@@ -60,7 +62,8 @@ class ReportingPeriod(models.Model):
             models.UniqueConstraint(fields=["kind", "year", "number"], name="period_unique"),
             models.CheckConstraint(
                 condition=(Q(kind="quarter", number__gte=1, number__lte=4))
-                | Q(kind="month", number__gte=1, number__lte=12),
+                | Q(kind="month", number__gte=1, number__lte=12)
+                | Q(kind="year", number=1),
                 name="period_number_in_range",
             ),
             models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="period_dates"),
@@ -71,12 +74,16 @@ class ReportingPeriod(models.Model):
 
     @property
     def code(self) -> str:
+        if self.kind == self.Kind.YEAR:
+            return str(self.year)
         if self.kind == self.Kind.QUARTER:
             return f"{self.year}-Q{self.number}"
         return f"{self.year}-{self.number:02d}"
 
     @property
     def label(self) -> str:
+        if self.kind == self.Kind.YEAR:
+            return _("Year %(year)s") % {"year": self.year}
         if self.kind == self.Kind.QUARTER:
             return _("Q%(number)s/%(year)s") % {"number": self.number, "year": self.year}
         return _("%(number)02d/%(year)s") % {"number": self.number, "year": self.year}
@@ -107,7 +114,13 @@ class ActivityReport(models.Model):
         ReportingPeriod, on_delete=models.PROTECT, related_name="reports", verbose_name=_("period")
     )
     province = models.ForeignKey(
-        Province, on_delete=models.PROTECT, related_name="reports", verbose_name=_("province")
+        Province,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("province"),
+        help_text=_("Empty for a national programme's report: its figures are the nation's."),
     )
     commune = models.CharField(_("commune"), max_length=120, blank=True)
     title = models.CharField(_("title"), max_length=200)
@@ -404,13 +417,16 @@ class Notification(models.Model):
 
 
 class StaleSummary(models.Model):
-    """A (province, period) whose approved figures changed since they were last summarised.
+    """A (province, period) whose approved figures changed since they were last summarised; an
+    empty province marks the national reports of the period (those of national programmes).
 
     Written in the same transaction as the approval or reopening that changed them, and kept in
     the database, not the broker, so that an approval made while Redis is down is still picked up
     by the summaries' reconciler, which removes the mark when it has recomputed the cells."""
 
-    province = models.ForeignKey("portal.Province", on_delete=models.CASCADE, related_name="+")
+    province = models.ForeignKey(
+        "portal.Province", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="+")
     marked_at = models.DateTimeField(default=timezone.now)
 
@@ -420,6 +436,9 @@ class StaleSummary(models.Model):
         verbose_name_plural = _("stale summaries")
         constraints = [
             models.UniqueConstraint(fields=["province", "period"], name="stale_unique"),
+            models.UniqueConstraint(
+                fields=["period"], condition=Q(province=None), name="stale_unique_national"
+            ),
         ]
 
     def __str__(self):

@@ -133,9 +133,10 @@ def _check_period_open(period: ReportingPeriod, *, correction: bool = False) -> 
 def _notification_recipients(event: ReportEvent) -> set[int]:
     report = event.report
     if event.kind == ReportEvent.Kind.SUBMITTED:
-        reviewers = Membership.objects.filter(role=Membership.Role.REVIEWER).filter(
-            Q(scope_provinces=report.province_id) | Q(scope_organisations=report.organisation_id)
-        )
+        in_scope = Q(scope_organisations=report.organisation_id)
+        if report.province_id is not None:  # a national report is in no province's scope
+            in_scope |= Q(scope_provinces=report.province_id)
+        reviewers = Membership.objects.filter(role=Membership.Role.REVIEWER).filter(in_scope)
         return set(reviewers.values_list("user_id", flat=True)) - {event.actor_id}
     if event.kind in {
         ReportEvent.Kind.RETURNED,
@@ -163,12 +164,18 @@ def _notify(event: ReportEvent) -> None:
 def _approved_figures_changed(report: ActivityReport) -> None:
     """Approved figures of the report's (province, period) changed: mark them stale in this
     transaction, and ask the summaries to recompute them once it commits."""
-    StaleSummary.objects.bulk_create(
-        [StaleSummary(province_id=report.province_id, period_id=report.period_id)],
-        update_conflicts=True,
-        unique_fields=["province", "period"],
-        update_fields=["marked_at"],
-    )
+    mark = StaleSummary(province_id=report.province_id, period_id=report.period_id)
+    if report.province_id is None:
+        # National reports: one mark per period (a partial unique index, which an upsert cannot
+        # name); a mark already there stands for this change too.
+        StaleSummary.objects.bulk_create([mark], ignore_conflicts=True)
+    else:
+        StaleSummary.objects.bulk_create(
+            [mark],
+            update_conflicts=True,
+            unique_fields=["province", "period"],
+            update_fields=["marked_at"],
+        )
     enqueue_on_commit("summaries.tasks.recompute_summary", report.province_id, report.period_id)
 
 
@@ -176,14 +183,29 @@ def _approved_figures_changed(report: ActivityReport) -> None:
 
 
 def _report_province_id(
-    organisation: Organisation, chosen_id: int | None, current_id: int | None = None
-) -> int:
-    """The province a report of `organisation` is filed under.
+    organisation: Organisation,
+    programme: Programme,
+    chosen_id: int | None,
+    current_id: int | None = None,
+) -> int | None:
+    """The province a report of `organisation` is filed under (None: a national report).
 
-    A provincial organisation's reports are filed under its own province, which decides who
-    reviews them and which summary they count in: another province is refused. Only a national
-    organisation (no province of its own) chooses; without a choice its report keeps `current_id`.
+    A national programme's reports have no province: their figures are the nation's. A provincial
+    organisation's reports are filed under its own province, which decides who reviews them and
+    which summary they count in: another province is refused. Only a national organisation (no
+    province of its own) chooses; without a choice its report keeps `current_id`.
     """
+    if programme.is_national:
+        if chosen_id is not None:
+            raise ValidationError(
+                {
+                    "province": _(
+                        "%(programme)s reports national figures: its reports have no province."
+                    )
+                    % {"programme": programme.name}
+                }
+            )
+        return None
     own_id = organisation.province_id
     if own_id is not None:
         if chosen_id is not None and chosen_id != own_id:
@@ -218,6 +240,19 @@ def report_create(
     access.ensure_reporter_for(actor, organisation.pk)
     if not programme.is_active:
         raise WorkflowError(_("This programme no longer takes reports."))
+    if not programme.accepts(organisation):
+        if programme.is_national and organisation.province_id is not None:
+            raise WorkflowError(
+                _(
+                    "%(programme)s is reported by national bodies (ministries, national agencies, "
+                    "the central Women's Union), not by %(organisation)s."
+                )
+                % {"programme": programme.name, "organisation": organisation.name}
+            )
+        raise WorkflowError(
+            _("Organisations of the kind “%(kind)s” do not report %(programme)s.")
+            % {"kind": organisation.get_kind_display(), "programme": programme.name}
+        )
     wanted_kind = programme.period_kind
     if period.kind != wanted_kind:
         raise WorkflowError(
@@ -225,7 +260,7 @@ def report_create(
             % {"programme": programme.name, "kind": ReportingPeriod.Kind(wanted_kind).label.lower()}
         )
     _check_period_open(period)
-    province_id = _report_province_id(organisation, province.pk if province else None)
+    province_id = _report_province_id(organisation, programme, province.pk if province else None)
     try:
         with transaction.atomic():
             report = ActivityReport.objects.create(
@@ -297,7 +332,7 @@ def report_update(
     errors = _validate_content(report, content)
     try:
         province_id = _report_province_id(
-            report.organisation, content.province_id, report.province_id
+            report.organisation, report.programme, content.province_id, report.province_id
         )
     except ValidationError as error:
         errors.update(error.message_dict)
@@ -306,7 +341,7 @@ def report_update(
 
     report.title = content.title.strip()
     report.narrative = content.narrative.strip()
-    report.commune = content.commune.strip()
+    report.commune = "" if report.programme.is_national else content.commune.strip()
     report.province_id = province_id
     report.version += 1
     report.updated_at = timezone.now()

@@ -29,6 +29,7 @@ from reports.forms import (
     ReportCreateForm,
     ReportFilter,
     ReportForm,
+    ReviewQueueFilter,
 )
 from reports.models import ActivityReport, ReportingPeriod
 from reports.uploads import kind_for_extension
@@ -82,6 +83,7 @@ class ReviewQueueView(FilteredListView):
     context_object_name = "reports"
 
     selector = selectors.review_queue_for
+    filterset_class = ReviewQueueFilter
 
 
 class ReturnedListView(LenientPaginationMixin, ListView):
@@ -460,7 +462,13 @@ class PeriodListView(LenientPaginationMixin, ListView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
-        return ReportingPeriod.objects.select_related("locked_by").order_by("-start_date", "kind")
+        # Started periods only, newest first: a period not yet begun holds no report to stop, and
+        # the years of future periods would push the ones to lock onto later pages.
+        return (
+            ReportingPeriod.objects.started()
+            .select_related("locked_by")
+            .order_by("-start_date", "kind")
+        )
 
 
 class PeriodLockView(FormView):

@@ -829,6 +829,8 @@ class ProdCheck:
             c.require(f"build: {command}", built.returncode == 0, built.stderr[-2000:])
         manifest = stack.tmp / "static" / "staticfiles.json"
         c.check("collectstatic wrote WhiteNoise's manifest", manifest.exists())
+        test_only = [p.name for p in (stack.tmp / "static").rglob("*") if "axe" in p.name.lower()]
+        c.check("the test-only axe-core is not among the collected static files", not test_only)
         migrated = stack.run(WEB_COMMANDS[0])
         c.require(f"web: {WEB_COMMANDS[0]}", migrated.returncode == 0, migrated.stderr[-2000:])
         seeded = stack.manage("shell", "-c", SEED, PROD_CHECK_PASSWORD=stack.user_password)

@@ -28,13 +28,31 @@ SELECT r.province_id, r.period_id, f.indicator_id, f.dimension, f.category,
     SUM(f.value), SUM(f.numerator), SUM(f.denominator),
     COUNT(*), COUNT(DISTINCT r.organisation_id), %s
 FROM {figure} f JOIN {report} r ON r.id = f.report_id
-WHERE r.status = 'approved' AND NOT f.not_applicable {where}
+WHERE r.status = 'approved' AND NOT f.not_applicable AND {level} {where}
 GROUP BY r.province_id, r.period_id, f.indicator_id, f.dimension, f.category
-ON CONFLICT (province_id, period_id, indicator_id, dimension, category) DO UPDATE SET
+ON CONFLICT {target} DO UPDATE SET
     value = EXCLUDED.value, numerator = EXCLUDED.numerator, denominator = EXCLUDED.denominator,
     report_count = EXCLUDED.report_count, organisation_count = EXCLUDED.organisation_count,
     computed_at = EXCLUDED.computed_at
 """
+# Provincial rows, and national reports' rows (no province: a partial unique index of their own).
+LEVELS = {
+    "provincial": (
+        "r.province_id IS NOT NULL",
+        "(province_id, period_id, indicator_id, dimension, category)",
+    ),
+    "national": (
+        "r.province_id IS NULL",
+        "(period_id, indicator_id, dimension, category) WHERE province_id IS NULL",
+    ),
+}
+
+
+def _upserts(where: str) -> list[str]:
+    return [
+        _statement(UPSERT, level=level, target=target, where=where)
+        for level, target in LEVELS.values()
+    ]
 
 
 def _statement(template: str, **clauses: str) -> str:
@@ -52,30 +70,38 @@ def _now_param() -> datetime.datetime | str | None:  # a string on SQLite, a dat
     return connection.ops.adapt_datetimefield_value(timezone.now())
 
 
-def recompute(*, province_id: int, period_id: int) -> int:
-    """Rebuild the summary rows of one province and period; returns how many rows it holds."""
+def recompute(*, province_id: int | None, period_id: int) -> int:
+    """Rebuild the summary rows of one province and period (no province: the period's national
+    reports); returns how many rows it holds."""
+    place = "province_id IS NULL" if province_id is None else "province_id = %s"
+    place_params = [] if province_id is None else [province_id]
     with transaction.atomic(), connection.cursor() as cursor:
         if _is_postgres():
             cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [REBUILD_LOCK])
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [province_id, period_id])
+            # Provinces' keys are their primary keys (from 1): 0 stands for the nation.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [province_id or 0, period_id])
         # Claim the stale mark first: a mark committed before this point describes a change the
         # SELECT below sees; one committed later stays for the next run.
         cursor.execute(
-            _statement("DELETE FROM {stale} WHERE province_id = %s AND period_id = %s"),
-            [province_id, period_id],
+            _statement("DELETE FROM {stale} WHERE {place} AND period_id = %s", place=place),
+            [*place_params, period_id],
         )
         now = _now_param()
-        cursor.execute(
-            _statement(UPSERT, where="AND r.province_id = %s AND r.period_id = %s"),
-            [now, province_id, period_id],
+        level = "national" if province_id is None else "provincial"
+        statement = _statement(
+            UPSERT,
+            level=LEVELS[level][0],
+            target=LEVELS[level][1],
+            where=f"AND r.{place} AND r.period_id = %s",
         )
+        cursor.execute(statement, [now, *place_params, period_id])
         written: int = cursor.rowcount
         cursor.execute(
             _statement(
-                "DELETE FROM {summary} WHERE province_id = %s AND period_id = %s"
-                " AND computed_at < %s"
+                "DELETE FROM {summary} WHERE {place} AND period_id = %s AND computed_at < %s",
+                place=place,
             ),
-            [province_id, period_id, now],
+            [*place_params, period_id, now],
         )
     return written
 
@@ -87,20 +113,23 @@ def rebuild_all() -> int:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REBUILD_LOCK])
         cursor.execute(_statement("DELETE FROM {stale}"))
         now = _now_param()
-        cursor.execute(_statement(UPSERT, where=""), [now])
-        written: int = cursor.rowcount
+        written = 0
+        for statement in _upserts(where=""):
+            cursor.execute(statement, [now])
+            written += cursor.rowcount
         cursor.execute(_statement("DELETE FROM {summary} WHERE computed_at < %s"), [now])
     return written
 
 
-def stale_cells() -> list[tuple[int, int]]:
+def stale_cells() -> list[tuple[int | None, int]]:
     return list(StaleSummary.objects.order_by("marked_at").values_list("province_id", "period_id"))
 
 
 def cells_with_data(
     *, period_ids: list[int] | None = None, province_ids: list[int] | None = None
-) -> list[tuple[int, int]]:
-    """(province, period) pairs that have approved reports or summary rows, optionally filtered."""
+) -> list[tuple[int | None, int]]:
+    """(province, period) pairs that have approved reports or summary rows, optionally filtered;
+    a pair without a province stands for the period's national reports."""
     reports = ActivityReport.objects.filter(status=ActivityReport.Status.APPROVED)
     summaries = ProvincialSummary.objects.all()
     if period_ids is not None:
@@ -113,4 +142,4 @@ def cells_with_data(
         summaries = summaries.filter(province__in=province_ids)
     pairs = set(reports.values_list("province_id", "period_id").distinct())
     pairs |= set(summaries.values_list("province_id", "period_id").distinct())
-    return sorted(pairs)
+    return sorted(pairs, key=lambda pair: (pair[0] or 0, pair[1]))

@@ -4,6 +4,11 @@ A cube covers one year through one quarter: for every indicator with data, every
 data and the nation, every period (quarter or month) with data and the year, every cell of the
 indicator's breakdown. Year cells roll the periods up by the indicator's time rule; national cells
 add the provinces up (for a year, only when the rule is a sum). Coverage travels with every cell.
+
+National programmes' reports (ministries, national bodies) have no province: their figures go
+into the national cells only, and a national cell they contribute to no longer equals the sum of
+the provinces (`bodies_reporting` says how many national bodies are in it). An annual period's
+code is the year's: its cells are the year's cells, covering one period of one.
 """
 
 import datetime
@@ -41,6 +46,7 @@ CELL_FIELDS = (
     "periods_in",
     "periods_expected",
     "provisional",
+    "bodies_reporting",
 )
 
 
@@ -56,6 +62,7 @@ class CubeCell:
     periods_in: int = 0
     periods_expected: int = 0
     provisional: bool = False
+    bodies_reporting: int = 0  # national bodies whose national reports are in the cell
 
     def part(self, name: str) -> int:
         return getattr(self, name) or 0
@@ -154,7 +161,7 @@ def cube_from_summaries(year: int, quarter: int) -> Cube:
     for row in rows.iterator(chunk_size=5000):
         key = (
             row["indicator_id"],
-            row["province_id"],
+            NATIONAL if row["province_id"] is None else row["province_id"],
             codes[row["period_id"]],
             row["dimension"],
             row["category"],
@@ -202,25 +209,38 @@ def cube_from_cells(year: int, quarter: int, stored: Iterable[Any]) -> Cube:
 
 
 def _complete(cube: Cube, provincial: dict[CellKey, CubeCell]) -> None:
-    """Fill in every breakdown cell, the national rows, the year rows and coverage."""
+    """Fill in every breakdown cell, the national rows, the year rows and coverage.
+
+    `provincial` holds the summary rows: provinces' and, at the NATIONAL place, those of
+    national reports, which add into the national cells beside the provinces."""
     expected_by_province, expected_national = _expected_organisations()
     threshold = settings.SUMMARY_PROVISIONAL_COVERAGE
     places: dict[tuple[int, str], set[int]] = defaultdict(set)  # (indicator, period) -> places
     for indicator_id, place, period, _d, _c in provincial:
         places[(indicator_id, period)].add(place)
-    for (indicator_id, period), provinces in places.items():
+    for (indicator_id, period), reported in places.items():
         indicator = cube.indicators[indicator_id]
-        for place in provinces:
-            for dimension, category in breakdown(indicator):
+        provinces = reported - {NATIONAL}
+        national_total = provincial.get((indicator_id, NATIONAL, period, TOTAL, ""))
+        bodies = national_total.organisation_count if national_total else 0
+        for dimension, category in breakdown(indicator):
+            national_key = (indicator_id, NATIONAL, period, dimension, category)
+            national = _zero(indicator)
+            if NATIONAL in reported:
+                national.add(provincial.get(national_key) or _zero(indicator))
+            for place in provinces:
                 key = (indicator_id, place, period, dimension, category)
                 cell = provincial.get(key) or _zero(indicator)
                 cell.organisations_expected = expected_by_province.get((indicator_id, place), 0)
                 cube.cells[key] = cell
-                national_key = (indicator_id, NATIONAL, period, dimension, category)
-                national = cube.cells.setdefault(national_key, _zero(indicator))
                 national.add(cell)
-                national.provinces_reporting = len(provinces)
-                national.organisations_expected = expected_national.get(indicator_id, 0)
+            national.provinces_reporting = len(provinces)
+            national.bodies_reporting = bodies
+            national.organisations_expected = expected_national.get(indicator_id, 0)
+            cube.cells[national_key] = national
+    for key, cell in cube.cells.items():
+        if key[2] == cube.year_code:  # an annual period: the year in one period
+            cell.periods_in = cell.periods_expected = 1
     for indicator in cube.indicators.values():
         _add_year(cube, indicator)
     for key, cell in cube.cells.items():
@@ -283,6 +303,7 @@ def _add_year(cube: Cube, indicator: Indicator) -> None:
             year.organisation_count = max(cell.organisation_count for cell in cells)
             year.organisations_expected = cells[-1].organisations_expected
             year.provinces_reporting = max(cell.provinces_reporting for cell in cells)
+            year.bodies_reporting = max(cell.bodies_reporting for cell in cells)
             year.periods_in = len(periods)
             year.periods_expected = periods_expected
             cube.cells[(indicator.pk, place, cube.year_code, dimension, category)] = year
@@ -331,13 +352,24 @@ def relations(cube: Cube) -> Relations:
                 national = (indicator_id, NATIONAL, period, dimension, category)
                 if national not in cube.cells:
                     continue
+                keys = [
+                    key
+                    for key in (
+                        (indicator_id, province, period, dimension, category)
+                        for province in provinces
+                    )
+                    if key in cube.cells
+                ]
+                if not keys:
+                    continue  # national reports only: the nation's cell is a figure of its own
+                # National bodies' figures add to the provinces': the nation is at least their sum.
+                with_bodies = cube.cells[national].bodies_reporting > 0
                 for part in parts:
-                    relation = {(national, part): 1}
-                    for province in provinces:
-                        key = (indicator_id, province, period, dimension, category)
-                        if key in cube.cells:
-                            relation[(key, part)] = -1
-                    found.equalities.append(relation)
+                    relation = {(national, part): 1, **{(key, part): -1 for key in keys}}
+                    if with_bodies:
+                        found.inequalities.append({k: -c for k, c in relation.items()})
+                    else:
+                        found.equalities.append(relation)
     return found
 
 

@@ -12,12 +12,13 @@ from portal.models import User
 from reports.models import ReportingPeriod
 from reports.periods import period_dates
 from summaries import services
-from summaries.models import Release
+from summaries.cube import window
+from summaries.models import ProvincialSummary, Release
 
 
 def seed_releases(*, today: datetime.date) -> list[Release]:
     """Rebuild the summaries, lock the periods past their deadline and publish each year through
-    its last such quarter (a year already published is left as it is)."""
+    its last such quarter (a year already published, or with nothing approved, is left as it is)."""
     services.aggregation_full()
     admin = User.objects.get(email=demo_email("admin"))
     closed = ReportingPeriod.objects.filter(deadline_date__lt=today, kind="quarter")
@@ -26,6 +27,8 @@ def seed_releases(*, today: datetime.date) -> list[Release]:
         quarter = max(closed.filter(year=year).values_list("number", flat=True))
         if Release.objects.filter(year=year).exists():
             continue
+        if not ProvincialSummary.objects.filter(period__in=window(year, quarter)).exists():
+            continue  # a small demo may have approved nothing in these periods
         ReportingPeriod.objects.filter(year=year, end_date__lte=_quarter_end(year, quarter)).update(
             is_locked=True, locked_by=admin
         )

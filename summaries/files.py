@@ -40,6 +40,7 @@ HEADERS = {
     "organisations": gettext_lazy("Organisations reporting"),
     "organisations_expected": gettext_lazy("Organisations expected"),
     "provinces": gettext_lazy("Provinces with data"),
+    "bodies": gettext_lazy("National bodies reporting"),
     "periods": gettext_lazy("Periods in"),
     "provisional": gettext_lazy("Provisional"),
 }
@@ -141,6 +142,7 @@ def cube_rows(
                         cell.organisation_count,
                         cell.organisations_expected,
                         cell.provinces_reporting if place == NATIONAL else "",
+                        cell.bodies_reporting if place == NATIONAL else "",
                         f"{cell.periods_in}/{cell.periods_expected}"
                         if period == cube.year_code
                         else "",

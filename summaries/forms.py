@@ -80,8 +80,9 @@ class SummaryFilterForm(forms.Form):
 
 
 class CompletenessForm(forms.Form):
+    # No empty choice: without one the page shows a period it picked, and the field says which.
     period = forms.ModelChoiceField(
-        label=_("Period"), queryset=ReportingPeriod.objects.none(), required=False
+        label=_("Period"), queryset=ReportingPeriod.objects.none(), required=False, empty_label=None
     )
     province = forms.CharField(required=False, widget=forms.HiddenInput)
 

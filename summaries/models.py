@@ -11,11 +11,18 @@ from django.utils.translation import gettext_lazy as _
 class ProvincialSummary(models.Model):
     """Approved figures of one province and period, summed per indicator and disaggregation cell.
 
+    Rows without a province hold the figures national bodies reported through national
+    programmes (reports without a province): they count in the nation's figures only.
     Built only by `summaries.aggregation`; national and yearly figures are roll-ups of these rows.
     """
 
     province = models.ForeignKey(
-        "portal.Province", on_delete=models.CASCADE, related_name="+", verbose_name=_("province")
+        "portal.Province",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("province"),
     )
     period = models.ForeignKey(
         "reports.ReportingPeriod",
@@ -46,6 +53,11 @@ class ProvincialSummary(models.Model):
             models.UniqueConstraint(
                 fields=["province", "period", "indicator", "dimension", "category"],
                 name="summary_unique_cell",
+            ),
+            models.UniqueConstraint(
+                fields=["period", "indicator", "dimension", "category"],
+                condition=models.Q(province=None),
+                name="summary_unique_national_cell",
             ),
         ]
         indexes = [models.Index(fields=["period", "indicator"], name="summary_period_indicator")]
@@ -213,6 +225,8 @@ class ReleaseCell(models.Model):
     organisation_count = models.PositiveIntegerField(default=0)
     organisations_expected = models.PositiveIntegerField(default=0)
     provinces_reporting = models.PositiveSmallIntegerField(default=0)
+    # National bodies whose national reports (no province) are in a national cell.
+    bodies_reporting = models.PositiveSmallIntegerField(default=0)
     periods_in = models.PositiveSmallIntegerField(default=0)
     periods_expected = models.PositiveSmallIntegerField(default=0)
     provisional = models.BooleanField(default=False)

@@ -38,7 +38,7 @@ def _tracked(run: AggregationRun) -> Iterator[AggregationRun]:
     run.save(update_fields=["status", "finished_at", "cells", "rows"])
 
 
-def aggregation_recompute(*, province_id: int, period_id: int) -> AggregationRun:
+def aggregation_recompute(*, province_id: int | None, period_id: int) -> AggregationRun:
     run = Run.objects.create(kind=Run.Kind.CELLS, province_id=province_id, period_id=period_id)
     with _tracked(run):
         run.rows = aggregation.recompute(province_id=province_id, period_id=period_id)

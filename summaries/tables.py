@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from indicators.models import Indicator, Target
 from indicators.ratios import percent
@@ -76,8 +77,17 @@ class IndicatorTable:
 def coverage_text(cell: CubeCell, *, national: bool, is_year: bool, provinces: int) -> str:
     """Coverage beside a figure: provinces with data, organisations reporting, periods in."""
     parts = []
-    if national:
+    if national and (cell.provinces_reporting or not cell.bodies_reporting):
         parts.append(_("%(n)s/%(of)s provinces") % {"n": cell.provinces_reporting, "of": provinces})
+    if national and cell.bodies_reporting:
+        parts.append(
+            ngettext(
+                "%(n)s national body reporting",
+                "%(n)s national bodies reporting",
+                cell.bodies_reporting,
+            )
+            % {"n": cell.bodies_reporting}
+        )
     if cell.organisations_expected:
         parts.append(
             _("%(n)s/%(of)s organisations")

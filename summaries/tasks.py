@@ -29,7 +29,7 @@ def _retrying_task(
 
 
 @_retrying_task(soft_time_limit=120, time_limit=180)
-def recompute_summary(province_id: int, period_id: int) -> int:
+def recompute_summary(province_id: int | None, period_id: int) -> int:
     return services.aggregation_recompute(province_id=province_id, period_id=period_id).rows
 
 

@@ -65,6 +65,7 @@ class CompletenessView(TemplateView):
         periods = cast("forms.ModelChoiceField[ReportingPeriod]", form.fields["period"]).queryset
         if period is None and periods is not None:  # CompletenessForm always sets the queryset
             period = selectors.default_completeness_period(periods)
+            form.fields["period"].initial = period
         page = selectors.completeness_page_for(
             user=self.request.user,
             period=period,

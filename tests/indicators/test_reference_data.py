@@ -33,4 +33,56 @@ def test_every_programme_asks_for_indicators_from_the_catalogue():
     peace_house = Programme.objects.get(code="peace-house")
 
     assert set(peace_house.indicators.values_list("code", flat=True)) >= {"PH-01", "PH-05"}
-    assert Programme.objects.count() == 5
+    assert Programme.objects.count() == 7
+
+
+@pytest.mark.django_db
+def test_every_indicator_with_a_target_is_reported_through_a_programme_by_some_kind_of_body():
+    with_targets = Indicator.objects.filter(targets__kind=Target.Kind.TARGET).distinct()
+
+    unreportable = [
+        indicator.code
+        for indicator in with_targets
+        if not any(
+            programme.is_active and programme.organisation_kinds
+            for programme in indicator.programmes.all()
+        )
+    ]
+
+    assert with_targets.count() == 10
+    assert unreportable == []
+
+
+@pytest.mark.django_db
+def test_every_active_indicator_belongs_to_programmes_of_one_level_and_one_frequency():
+    """An indicator reported nationally is reported only nationally (its national cells are not
+    the provinces' sum), and by one kind of period (an annual period is the year)."""
+    for indicator in Indicator.objects.filter(is_active=True).prefetch_related("programmes"):
+        programmes = list(indicator.programmes.all())
+
+        assert programmes, indicator.code
+        assert len({(p.level, p.frequency) for p in programmes}) == 1, indicator.code
+
+
+@pytest.mark.django_db
+def test_targets_reported_nationally_go_to_ministries_once_a_year():
+    national = Programme.objects.get(code="nap-national")
+
+    assert national.is_national
+    assert national.period_kind == "year"
+    assert set(national.organisation_kinds) == {"ministry", "vwu_central"}
+    assert {"PAR-01", "PAR-02", "PAR-04", "PAR-05", "PRO-04", "PRO-05", "PRO-06"} <= set(
+        national.indicators.values_list("code", flat=True)
+    )
+
+
+@pytest.mark.django_db
+def test_the_international_cooperation_pillar_has_project_defined_indicators_and_a_programme():
+    indicators = Indicator.objects.filter(pillar="international_cooperation").order_by("code")
+    programme = Programme.objects.get(code="international-cooperation")
+
+    assert [i.code for i in indicators] == ["IC-01", "IC-02", "IC-03", "IC-04", "IC-05"]
+    assert all(i.source.startswith("project-defined") for i in indicators)
+    assert Indicator.objects.get(code="IC-05").is_ratio
+    assert set(programme.indicators.values_list("code", flat=True)) == {i.code for i in indicators}
+    assert programme.is_national and programme.default_pillar == "international_cooperation"

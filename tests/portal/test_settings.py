@@ -125,6 +125,18 @@ def test_production_static_files_collect_cleanly(tmp_path):
     assert (tmp_path / "static" / "staticfiles.json").exists()
 
 
+def test_production_static_files_leave_out_the_test_only_axe_core(tmp_path):
+    """axe-core (650 KB) is for the browser tests only: WhiteNoise serves what collectstatic
+    wrote, and that holds the portal's own files but no copy of axe."""
+    static_root = tmp_path / "static"
+    result = run_in_production("collectstatic", "--noinput", STATIC_ROOT=str(static_root))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    collected = [path.relative_to(static_root).as_posix() for path in static_root.rglob("*")]
+    assert "vendor/bootstrap/bootstrap.min.css" in collected
+    assert [path for path in collected if "axe" in path.lower()] == []
+
+
 def test_a_per_address_login_limit_below_the_per_account_one_stops_start_up():
     result = run_python(
         "import django; django.setup()", AXES_FAILURE_LIMIT="5", LOGIN_ADDRESS_FAILURE_LIMIT="3"

@@ -3,9 +3,10 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from reports import services
-from reports.models import ActivityReport
+from reports.models import ActivityReport, ReportingPeriod
 from tests import factories
 from tests.files import small_pdf
 
@@ -175,6 +176,30 @@ def test_the_review_queue_holds_submitted_reports_in_scope_oldest_first(client, 
     response = client.get(reverse("reports:queue"))
 
     assert list(response.context["reports"]) == [older, newer]
+
+
+def test_the_periods_list_starts_with_the_newest_started_period(client):
+    client.force_login(factories.admin_user())
+
+    response = client.get(reverse("reports:periods"))
+
+    listed = list(response.context["periods"])
+    newest = ReportingPeriod.objects.started().order_by("-start_date", "kind").first()
+    assert listed[0] == newest
+    assert all(period.start_date <= timezone.localdate() for period in listed)
+
+
+def test_the_review_queue_offers_no_status_filter_since_it_holds_submitted_reports_only(
+    client, world
+):
+    client.force_login(world["reviewer_in_scope"])
+
+    queue = client.get(reverse("reports:queue"))
+    reports = client.get(reverse("reports:list"))
+
+    assert 'name="status"' not in queue.content.decode()
+    assert 'name="period"' in queue.content.decode()
+    assert 'name="status"' in reports.content.decode()
 
 
 @pytest.mark.parametrize("role", ["own_reporter", "other_reporter", "reviewer_out_of_scope"])

@@ -232,7 +232,9 @@ def periods_page(period) -> int:
     from reports.models import ReportingPeriod
 
     ordered = list(
-        ReportingPeriod.objects.order_by("-start_date", "kind").values_list("pk", flat=True)
+        ReportingPeriod.objects.started()
+        .order_by("-start_date", "kind")
+        .values_list("pk", flat=True)
     )
     return ordered.index(period.pk) // 24 + 1
 

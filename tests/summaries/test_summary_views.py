@@ -272,6 +272,18 @@ def test_completeness_counts_reporting_and_on_time_rates(client, summaries):
     assert statuses[silent.pk] == "missing"
 
 
+def test_completeness_names_the_period_it_shows_and_offers_no_blank_choice(client, summaries):
+    client.force_login(users()["admin"])
+
+    response = client.get(reverse("summaries:completeness"))
+
+    shown = response.context["period"]
+    page = response.content.decode()
+    assert shown is not None
+    assert "---------" not in page
+    assert f'<option value="{shown.pk}" selected>' in page
+
+
 def test_charts_use_the_counts_not_the_grouped_text(client, summaries):
     approve_with_total("48", 1_234)
     aggregation.rebuild_all()
