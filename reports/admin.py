@@ -1,8 +1,15 @@
 from typing import cast
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
+from indicators.admin import IndicatorAdmin, IndicatorForm
+from indicators.disaggregation import category_label
+from indicators.models import Indicator
 from reports.models import ActivityReport, ReportEvent, ReportingPeriod
+from reports.services import figures_in_dropped_cells, indicator_figures_conform
 
 
 @admin.register(ReportingPeriod)
@@ -48,3 +55,45 @@ class ActivityReportAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# The indicator admin belongs to `indicators`, which knows nothing of reports: this layer adds the
+# rule that a declaration never drops a cell holding figures, and brings existing figures in line
+# (a new breakdown starts as "not recorded") when one is saved.
+class IndicatorWithFiguresForm(IndicatorForm):
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors or self.instance.pk is None:
+            return cleaned
+        dropped = figures_in_dropped_cells(
+            indicator=self.instance, declaration=self.instance.disaggregation
+        )
+        for (dimension, category), count in sorted(dropped.items()):
+            self.add_error(
+                self.field_of(dimension),
+                ValidationError(
+                    _(
+                        "“%(category)s” holds figures in %(count)s reports: it cannot be "
+                        "dropped while they exist."
+                    )
+                    % {
+                        "category": category_label(dimension, category),
+                        "count": number_format(count, force_grouping=True),
+                    },
+                    code="figures_exist",
+                ),
+            )
+        return cleaned
+
+
+admin.site.unregister(Indicator)
+
+
+@admin.register(Indicator)
+class IndicatorWithFiguresAdmin(IndicatorAdmin):
+    form = IndicatorWithFiguresForm
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            indicator_figures_conform(actor=request.user, indicator_id=obj.pk)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from indicators.models import Indicator, Programme
 from portal.demo import demo_email
 from portal.models import Membership, Organisation, Province, User
-from reports.disaggregation import TOTAL, categories
+from reports.disaggregation import TOTAL
 from reports.models import (
     ActivityReport,
     Figure,
@@ -69,6 +69,39 @@ FIGURE_FIELDS = (
 )
 
 
+def _ratio_cells(
+    report_id: int, indicator: Indicator, numerator: int, denominator: int
+) -> list[tuple]:
+    """A ratio's cells: the denominator split at random, the numerator split in proportion (never
+    above a cell's denominator). A random stream of its own, so that the rest of the demo draws
+    the same numbers whatever the indicators declare."""
+    rng = random.Random(numerator * 1_000_003 + denominator)
+    rows: list[tuple] = []
+    for dimension in indicator.disaggregations:
+        cells = indicator.categories_of(dimension)
+        denominators = _split(rng, denominator, len(cells))
+        numerators = [numerator * d // denominator for d in denominators]
+        for index in range(len(cells)):  # what the rounding left, where there is room
+            extra = min(numerator - sum(numerators), denominators[index] - numerators[index])
+            numerators[index] += extra
+        for (category, _label), cell_numerator, cell_denominator in zip(
+            cells, numerators, denominators, strict=True
+        ):
+            rows.append(
+                (
+                    report_id,
+                    indicator.pk,
+                    dimension,
+                    category,
+                    None,
+                    cell_numerator,
+                    cell_denominator,
+                    False,
+                )
+            )
+    return rows
+
+
 def _figures(
     rng: random.Random, report_id: int, indicators: list[Indicator], complete: bool
 ) -> list[tuple]:
@@ -85,12 +118,13 @@ def _figures(
             denominator = rng.randint(5, 200)
             numerator = rng.randint(denominator // 3, denominator)
             rows.append((report_id, indicator.pk, TOTAL, "", None, numerator, denominator, False))
+            rows += _ratio_cells(report_id, indicator, numerator, denominator)
             continue
         low, high = UNIT_RANGES.get(indicator.unit, (1, 80))
         total = rng.randint(low, high)
         rows.append((report_id, indicator.pk, TOTAL, "", total, None, None, False))
         for dimension in indicator.disaggregations:
-            cells = categories(dimension)
+            cells = indicator.categories_of(dimension)
             for (category, _label), value in zip(
                 cells, _split(rng, total, len(cells)), strict=True
             ):

@@ -157,6 +157,15 @@ class ReportForm(forms.Form):
             if indicator.is_ratio:
                 self.fields[field_name(indicator, "num")] = WholeNumberField(label=_("Numerator"))
                 self.fields[field_name(indicator, "den")] = WholeNumberField(label=_("Denominator"))
+                for dimension, _label, cells in dimension_layout(indicator):
+                    for category, category_label in cells:
+                        for part, label in (
+                            ("num", _("%(category)s: numerator")),
+                            ("den", _("%(category)s: denominator")),
+                        ):
+                            self.fields[field_name(indicator, dimension, category, part)] = (
+                                WholeNumberField(label=label % {"category": category_label})
+                            )
                 continue
             self.fields[field_name(indicator, "total")] = WholeNumberField(label=_("Total"))
             for dimension, _label, cells in dimension_layout(indicator):
@@ -187,23 +196,34 @@ class ReportForm(forms.Form):
             initial[field_name(indicator, "den")] = data.denominator
             for (dimension, category), value in data.cells.items():
                 initial[field_name(indicator, dimension, category)] = value
+            for (dimension, category), value in data.numerators.items():
+                initial[field_name(indicator, dimension, category, "num")] = value
+            for (dimension, category), value in data.denominators.items():
+                initial[field_name(indicator, dimension, category, "den")] = value
         return initial
 
     def figure_inputs(self) -> dict[int, FigureInput]:
         data = self.cleaned_data
         inputs = {}
         for indicator in self.indicators:
-            cells = {
-                (dimension, category): data.get(field_name(indicator, dimension, category))
+            keys = [
+                (dimension, category)
                 for dimension, _label, cells in dimension_layout(indicator)
                 for category, _c in cells
-            }
+            ]
+
+            def read(key: tuple[str, str], part: str = "", indicator=indicator):
+                return data.get(field_name(indicator, *key, part))
+
+            ratio = indicator.is_ratio
             inputs[indicator.pk] = FigureInput(
                 not_applicable=bool(data.get(field_name(indicator, "na"))),
                 total=data.get(field_name(indicator, "total")),
                 numerator=data.get(field_name(indicator, "num")),
                 denominator=data.get(field_name(indicator, "den")),
-                cells=cells,
+                cells={} if ratio else {key: read(key) for key in keys},
+                numerators={key: read(key, "num") for key in keys} if ratio else {},
+                denominators={key: read(key, "den") for key in keys} if ratio else {},
             )
         return inputs
 
@@ -271,7 +291,19 @@ class ReportForm(forms.Form):
                 {
                     "key": dimension,
                     "label": label,
-                    "fields": [self[field_name(indicator, dimension, c)] for c, _l in cells],
+                    "fields": []
+                    if indicator.is_ratio
+                    else [self[field_name(indicator, dimension, c)] for c, _l in cells],
+                    "pairs": [
+                        {
+                            "label": category_label,
+                            "numerator": self[field_name(indicator, dimension, c, "num")],
+                            "denominator": self[field_name(indicator, dimension, c, "den")],
+                        }
+                        for c, category_label in cells
+                    ]
+                    if indicator.is_ratio
+                    else [],
                 }
                 for dimension, label, cells in dimension_layout(indicator)
             ]
@@ -284,7 +316,8 @@ class ReportForm(forms.Form):
                     "denominator": self[field_name(indicator, "den")]
                     if indicator.is_ratio
                     else None,
-                    "dimensions": [] if indicator.is_ratio else dimensions,
+                    "dimensions": dimensions,
+                    "restrictions": indicator.restrictions,
                 }
             )
         return list(sections.values())

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('indicators', '0004_time_rules'),
-        ('reports', '0010_years_and_national_reports'),
+        ('reports', '0011_figures_follow_declaration'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
