@@ -25,6 +25,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -82,7 +83,7 @@ def cmd_rebuild(args) -> None:
     print(f"  (a) bare SELECT ... GROUP BY, fetched : {medians['bare']:9.0f} ms")
     print(f"  (b) raw INSERT ... ON CONFLICT        : {medians['raw']:9.0f} ms")
     print(f"  portal full rebuild                   : {medians['portal']:9.0f} ms")
-    print(f"  portal / (b) = {medians['portal'] / medians['raw']:.2f} (goal: at most 1.3)")
+    print(f"  portal / (b) = {medians['portal'] / medians['raw']:.2f} (goal: at most 1.1)")
     print(f"  portal / (a) = {medians['portal'] / medians['bare']:.2f}")
     print(f"  (b) / (a)    = {medians['raw'] / medians['bare']:.2f}")
 
@@ -95,7 +96,7 @@ def _probe(province, period, count: int):
 
     from indicators.models import Programme
     from portal.models import Organisation, User
-    from reports.demo import _figures
+    from reports.demo import FIGURE_FIELDS, _figures
     from reports.models import ActivityReport, Figure
 
     rng = random.Random(7)
@@ -123,7 +124,11 @@ def _probe(province, period, count: int):
             for o in organisations
         ]
     )
-    figures = [f for report in reports for f in _figures(rng, report, indicators, True)]
+    figures = [
+        Figure(**dict(zip(FIGURE_FIELDS, row, strict=True)))
+        for report in reports
+        for row in _figures(rng, report.pk, indicators, True)
+    ]
     Figure.objects.bulk_create(figures, batch_size=5000)
     return len(figures)
 
@@ -217,8 +222,21 @@ def cmd_latency(args) -> None:
         .exclude(submitted_by=reviewer)
         .order_by("pk")[: args.repeat]
     )
+    # The floor: a task that does nothing but say it ran, through the same broker and worker.
+    arrived = threading.Event()
+
+    @app.task(name="bench.ping")
+    def ping() -> None:
+        arrived.set()
+
+    floor = []
     with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False):
         for report in waiting:
+            arrived.clear()
+            started = time.perf_counter()
+            ping.delay()
+            arrived.wait(30)
+            floor.append((time.perf_counter() - started) * 1000)
             started = time.perf_counter()
             services.report_approve(reviewer=reviewer, report_id=report.pk)
             approved_at = report.__class__.objects.get(pk=report.pk).reviewed_at
@@ -229,12 +247,18 @@ def cmd_latency(args) -> None:
                     computed_at__gte=approved_at,
                 ).exists():
                     break
-                time.sleep(0.02)
+                time.sleep(0.005)
             samples.append((time.perf_counter() - started) * 1000)
     samples.sort()
+    floor.sort()
+    median, floor_median = samples[len(samples) // 2], floor[len(floor) // 2]
     print(
         f"approval -> summary visible through Redis and a worker, {len(samples)} approvals: "
-        f"median {samples[len(samples) // 2]:.0f} ms, max {samples[-1]:.0f} ms (goal: 2000 ms)"
+        f"median {median:.0f} ms, max {samples[-1]:.0f} ms (goal: median 1000 ms)"
+    )
+    print(
+        f"floor: a no-op task's round trip through the same broker and worker, median "
+        f"{floor_median:.1f} ms; approval / floor = {median / floor_median:.1f}"
     )
 
 

@@ -486,6 +486,9 @@ class Notification(models.Model):
     # When the e-mail went out, or was settled without one because the recipient could no
     # longer see the report by then.
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # Whether the recipient may still see the report: set for the page that shows the notice
+    # (`reports.selectors.mark_visible_reports`), never stored.
+    report_visible: bool = False
 
     class Meta:
         verbose_name = _("notification")
@@ -494,7 +497,9 @@ class Notification(models.Model):
             models.UniqueConstraint(fields=["recipient", "event"], name="notification_once"),
         ]
         indexes = [
-            models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox")
+            models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox"),
+            # The notifications page: all of a reader's notices, newest first.
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notification_list"),
         ]
 
     def __str__(self):

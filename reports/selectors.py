@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -187,15 +187,26 @@ def open_periods(
 
 
 def notifications_for(*, user: User) -> QuerySet[Notification]:
-    """The user's notifications, each with `report_visible`: whether they may still see its
-    report. The page shows a notice's snapshot only then, never the report as it is now."""
-    still_visible = reports_visible_to(user=user).filter(pk=OuterRef("event__report_id"))
+    """The user's notifications, newest first. Before showing a page of them, mark it with
+    `mark_visible_reports`: the page shows a notice's snapshot only while its reader may still
+    see the report, never the report as it is now."""
     return (
         Notification.objects.filter(recipient=user)
         .select_related("event__actor", "period")
-        .annotate(report_visible=Exists(still_visible))
         .order_by("-created_at", "-pk")
     )
+
+
+def mark_visible_reports(*, user: User, notifications: Iterable[Notification]) -> None:
+    """Set `report_visible` on each notification (a page of them): whether the user may still
+    see its report. One query for the page, so the count of all notifications stays cheap."""
+    notifications = list(notifications)
+    report_ids = {notification.event.report_id for notification in notifications}
+    visible = set(
+        reports_visible_to(user=user).filter(pk__in=report_ids).values_list("pk", flat=True)
+    )
+    for notification in notifications:
+        notification.report_visible = notification.event.report_id in visible
 
 
 def report_visible_to(*, user: User, report_id: int) -> bool:

@@ -523,6 +523,11 @@ class NotificationListView(LenientPaginationMixin, ListView):
     def get_queryset(self):
         return selectors.notifications_for(user=self.request.user)
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        selectors.mark_visible_reports(user=self.request.user, notifications=context["object_list"])
+        return context
+
 
 class NotificationsReadView(View):
     def post(self, request):

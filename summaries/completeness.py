@@ -2,20 +2,29 @@
 came in, and how many came in by the deadline. Expected = every active organisation times every
 programme it runs whose frequency matches the period."""
 
+import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Min, Q
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from indicators.models import Programme
-from portal.models import Organisation, User
+from portal.models import Organisation, Province, User
 from reports.models import ActivityReport, ReportEvent, ReportingPeriod
 from summaries.scope import province_ids_in_scope
 
 
+@dataclass(frozen=True)
+class Named:
+    """An organisation as the list shows it: read as two columns, not a model instance each."""
+
+    pk: int
+    name: str
+
+
 @dataclass
 class Expected:
-    organisation: Organisation
+    organisation: Named
     programme: Programme
     status: str = "missing"  # missing, draft, on_time, late
 
@@ -42,37 +51,56 @@ def completeness_for(*, user: User, period: ReportingPeriod) -> list[ProvinceCom
     frequency = Programme.frequency_of(period.kind)
     links = Organisation.programmes.through.objects.filter(
         organisation__is_active=True, programme__is_active=True, programme__frequency=frequency
-    ).select_related("organisation__province", "programme")
+    )
     scope = province_ids_in_scope(user=user)
     if scope is not None:
         links = links.filter(organisation__province_id__in=scope)
+    # A report's first submission, looked up by its own events (an index scan per report of the
+    # period), not by joining every event of every report.
+    first_submission = ReportEvent.objects.filter(
+        report=OuterRef("pk"), kind=ReportEvent.Kind.SUBMITTED
+    ).order_by("created_at")
     reports = {
         (r["organisation_id"], r["programme_id"]): r
         for r in ActivityReport.objects.filter(
             period=period, organisation_id__in=links.values("organisation_id")
         )
-        .values("organisation_id", "programme_id", "status")
-        .annotate(
-            first_submitted_at=Min(
-                "events__created_at", filter=Q(events__kind=ReportEvent.Kind.SUBMITTED)
-            )
-        )
-        .order_by()
+        .annotate(first_submitted_at=Subquery(first_submission.values("created_at")[:1]))
+        .values("organisation_id", "programme_id", "status", "first_submitted_at")
     }
-    provinces: dict[str, ProvinceCompleteness] = {}
+    programmes = Programme.objects.in_bulk(set(links.values_list("programme_id", flat=True)))
     ordered = links.order_by(
         "organisation__province__code", "organisation__name", "programme__code"
+    ).values_list(
+        "organisation_id",
+        "organisation__name",
+        "programme_id",
+        "organisation__province_id",
     )
-    for link in ordered:
-        organisation = link.organisation
-        province = organisation.province
-        code = province.code if province else ""
-        entry = provinces.setdefault(
-            code,
-            ProvinceCompleteness(code, province.short_name if province else ""),
+    places = Province.objects.in_bulk(
+        set(
+            links.filter(organisation__province__isnull=False).values_list(
+                "organisation__province_id", flat=True
+            )
         )
-        item = Expected(organisation, link.programme)
-        report = reports.get((organisation.pk, link.programme_id))
+    )
+    # On time: submitted on or before the deadline's day, in the portal's time zone.
+    cutoff = timezone.make_aware(
+        datetime.datetime.combine(
+            period.deadline_date + datetime.timedelta(days=1), datetime.time()
+        )
+    )
+    provinces: dict[str, ProvinceCompleteness] = {}
+    for organisation_id, name, programme_id, province_id in ordered:
+        province = places.get(province_id) if province_id else None
+        code = province.code if province else ""
+        entry = provinces.get(code)
+        if entry is None:
+            entry = provinces[code] = ProvinceCompleteness(
+                code, province.short_name if province else ""
+            )
+        item = Expected(Named(organisation_id, name), programmes[programme_id])
+        report = reports.get((organisation_id, programme_id))
         entry.expected += 1
         if report is not None:
             submitted = report["first_submitted_at"]
@@ -80,7 +108,7 @@ def completeness_for(*, user: User, period: ReportingPeriod) -> list[ProvinceCom
                 item.status = "draft"
             else:
                 entry.reported += 1
-                if timezone.localdate(submitted) <= period.deadline_date:
+                if submitted < cutoff:
                     entry.on_time += 1
                     item.status = "on_time"
                 else:

@@ -6,12 +6,24 @@ audited as one system: a cell that kept its value from one release to the next i
 change itself (a revision) must not be worked out when it is small.
 """
 
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from summaries.cube import Cube, PartKey, cube_from_cells, cube_from_summaries, relations
+from indicators.models import Indicator
+from summaries.cube import (
+    CellKey,
+    Cube,
+    CubeCell,
+    PartKey,
+    cube_from_cells,
+    cube_from_summaries,
+    relations,
+    window,
+)
 from summaries.disclosure import Finding, Problem, audit, protect
 
 LPKey = tuple[PartKey, int]  # a cell's part, with its value: one unknown to a reader
@@ -140,3 +152,39 @@ def published_version(release: Any) -> Version:
 def published_versions(releases: Iterable[Any]) -> list[Version]:
     """The versions of stored releases, oldest first."""
     return [published_version(release) for release in releases]
+
+
+# Releases read for pages, by (release, when published): a published release never changes, so
+# its cells are turned into a cube once per process, not at every page view. Small: a page reads
+# the year shown and the years before it.
+READ_CACHE_SIZE = 16
+_read: "OrderedDict[tuple[int, Any], tuple[dict[CellKey, CubeCell], set[PartKey]]]" = OrderedDict()
+_read_lock = threading.Lock()
+
+
+def read_version(release: Any) -> Version:
+    """`published_version` for the pages: the cells from this process's cache after the first
+    read; the catalogue (indicator names) and periods are read fresh each time. Never use it to
+    audit or publish, which must read what is stored."""
+    key = (release.pk, release.published_at)
+    with _read_lock:
+        found = _read.get(key)
+        if found is not None:
+            _read.move_to_end(key)
+    if found is None:
+        version = published_version(release)
+        with _read_lock:
+            _read[key] = (version.cube.cells, version.hidden or set())
+            while len(_read) > READ_CACHE_SIZE:
+                _read.popitem(last=False)
+        return version
+    cells, hidden = found
+    periods = window(release.year, release.quarter)
+    cube = Cube(
+        year=release.year,
+        quarter=release.quarter,
+        indicators=Indicator.objects.in_bulk({cell_key[0] for cell_key in cells}),
+        cells=cells,
+        period_order={period.code: period.start_date for period in periods},
+    )
+    return Version(cube, hidden)

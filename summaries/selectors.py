@@ -16,7 +16,7 @@ from portal.permissions import ensure_admin
 from reports.disaggregation import TOTAL
 from reports.models import ActivityReport, ReportingPeriod, StaleSummary
 from summaries.completeness import ProvinceCompleteness, completeness_for
-from summaries.cube import NATIONAL, cube_for_organisations, cube_from_cells, cube_from_summaries
+from summaries.cube import NATIONAL, cube_for_organisations, cube_from_summaries
 from summaries.disclosure import min_cell
 from summaries.forms import SummaryFilterForm
 from summaries.models import (
@@ -27,7 +27,7 @@ from summaries.models import (
     Release,
     SummaryDownload,
 )
-from summaries.releases import hidden_parts, published_version
+from summaries.releases import read_version
 from summaries.scope import (
     PUBLISHED,
     WORKING,
@@ -132,7 +132,7 @@ def figures_for(*, user: User, filters: SummaryFilters) -> tuple[Figures | None,
         release = latest_release(filters.year)
         if release is None:
             return None, None
-        version = published_version(release)
+        version = read_version(release)
         cube, hidden = version.cube, version.hidden or set()
         k = release.min_cell
     period = f"{filters.year}-Q{filters.quarter}" if filters.quarter else str(filters.year)
@@ -230,9 +230,8 @@ def published_before(
                     return {indicator.pk: None for indicator in cumulative}  # not published yet
                 continue  # nothing was reported that year
 
-            stored = earlier.cells_set.filter(province=None, period_code=str(year), dimension=TOTAL)
-            cube = cube_from_cells(earlier.year, earlier.quarter, stored)
-            cells, hidden = cube.cells, hidden_parts(stored)
+            version = read_version(earlier)
+            cells, hidden = version.cube.cells, version.hidden or set()
         for indicator in cumulative:
             key = (indicator.pk, NATIONAL, str(year), TOTAL, "")
             before = totals[indicator.pk]
