@@ -180,7 +180,8 @@ def summary_page_for(*, user: User, filters: SummaryFilters, page: str | None) -
     spending = None
     spent = None
     if filters.year is not None and working:
-        spent = working_spending(filters.year)
+        # A subtree's staff see their subtree's spending only, as they see its figures.
+        spent = working_spending(filters.year, organisation_ids=working_organisation_ids(user=user))
     elif release is not None:
         spent = released_spending(release)  # readers outside the working figures: published only
     if spent is not None:

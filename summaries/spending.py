@@ -44,15 +44,20 @@ class SpendingFigure:
     report_count: int
 
 
-def working_spending(year: int, quarter: int = 4) -> list[SpendingFigure]:
-    """Spending of the approved reports of a year through a quarter, summed in the database."""
+def working_spending(
+    year: int, quarter: int = 4, *, organisation_ids: set[int] | None = None
+) -> list[SpendingFigure]:
+    """Spending of the approved reports of a year through a quarter, summed in the database;
+    only these organisations' reports when `organisation_ids` is given (a subtree's staff)."""
     periods = window(year, quarter)
     codes = {period.pk: period.code for period in periods}
+    lines = Spending.objects.filter(
+        report__status=ActivityReport.Status.APPROVED, report__period__in=periods
+    )
+    if organisation_ids is not None:
+        lines = lines.filter(report__organisation_id__in=organisation_ids)
     rows = (
-        Spending.objects.filter(
-            report__status=ActivityReport.Status.APPROVED, report__period__in=periods
-        )
-        .values("report__province_id", "report__period_id", "pillar", "source", "donor_id")
+        lines.values("report__province_id", "report__period_id", "pillar", "source", "donor_id")
         .annotate(total=Sum("amount"), reports=Count("report", distinct=True))
         .order_by()
     )

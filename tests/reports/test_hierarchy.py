@@ -13,7 +13,14 @@ from django.urls import reverse
 from portal.hierarchy import descendant_ids
 from portal.models import Organisation, User
 from reports import selectors, services
-from reports.models import ActivityReport, Notification, ReportEvent, StaleSummary
+from reports.models import (
+    ActivityReport,
+    FundingSource,
+    Notification,
+    ReportEvent,
+    Spending,
+    StaleSummary,
+)
 from summaries.models import ProvincialSummary
 from tests import factories
 
@@ -296,6 +303,33 @@ def test_parent_staff_see_the_working_figures_of_their_subtree_only(
     shown = {table.indicator.programmes.first().code for table in figures.tables}
     assert shown == {"trusted-address"}  # the CSO's peace-house figures are not theirs
     assert 'id="subtree-note"' in page.content.decode()
+
+
+def test_parent_staff_see_the_working_spending_of_their_subtree_only(
+    tree, client, django_capture_on_commit_callbacks
+):
+    sonson = level_one(tree)
+    services.report_approve(reviewer=tree["central_reviewer"], report_id=sonson.pk)
+    cso = factories.OrganisationFactory(kind=Kind.CSO, province=tree["hanoi"])
+    with django_capture_on_commit_callbacks(execute=True):
+        outside = factories.approved_report(
+            organisation=cso, programme_code="peace-house", reviewer_user=tree["province_reviewer"]
+        )
+    for report, amount in ((sonson, 1_100_000), (outside, 9_900_000)):
+        Spending.objects.create(
+            report=report,
+            amount=amount,
+            source=FundingSource.VWU_OWN,
+            pillar=report.programme.default_pillar,
+        )
+    client.force_login(fresh(tree["province_staff"]))
+
+    page = client.get(reverse("summaries:index"), {"view": "working", "year": 2026})
+    text = page.content.decode()
+
+    assert page.context["page"].subtree_only
+    assert "1.100.000" in text or "1,100,000" in text
+    assert "9.900.000" not in text and "9,900,000" not in text  # another organisation's spending
 
 
 # --- Two approval levels -----------------------------------------------------------------------
