@@ -151,7 +151,6 @@ class DonorAdmin(admin.ModelAdmin):
     name it keep it (deleting one that lines name is refused)."""
 
     list_display = ["code", "name_vi", "name_en", "position", "is_active"]
-    list_editable = ["position", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["code", "name_vi", "name_en"]
     ordering = ["position", "code"]

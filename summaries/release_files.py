@@ -151,6 +151,50 @@ def _pieces(layout: Layout, csv: bool) -> tuple[list, list, list, list]:
     )
 
 
+# The two queries, filled in with placeholders' lists, fixed column lists and types only (every
+# value travels as a parameter).
+JOINED_QUERY = """
+        WITH ic (indicator_id, dimension, category, i_ord, c_ord, ratio, head, cell)
+                AS (VALUES {cell_sql}),
+            pl (place_id, p_ord, national, place) AS (VALUES {place_sql}),
+            pe (period_code, t_ord, is_year, period) AS (VALUES {period_sql})
+        SELECT {select}
+        FROM summaries_releasecell c
+        JOIN ic ON ic.indicator_id = c.indicator_id AND ic.dimension = c.dimension
+            AND ic.category = c.category
+        JOIN pl ON pl.place_id = COALESCE(c.province_id, 0)
+        JOIN pe ON pe.period_code = c.period_code
+        WHERE c.release_id = %s
+        ORDER BY ic.i_ord, pl.p_ord, pe.t_ord, ic.c_ord
+    """
+
+ARRAY_QUERY = """
+        WITH a AS MATERIALIZED (
+            SELECT %s::bigint[] AS indicator_ids, %s::int[] AS masks, %s::int[] AS ratios,
+                %s::text[] AS pairs, %s::int[] AS place_order, %s::text[] AS codes,
+                %s::text AS year, %s::{text_type} AS heads, %s::{text_type} AS cells,
+                %s::{text_type} AS places, %s::{text_type} AS periods
+        )
+        SELECT {select}
+        FROM a, unnest(a.indicator_ids, a.heads, a.masks, a.ratios) WITH ORDINALITY
+            AS i (id, head, mask, ratio, ix)
+        CROSS JOIN LATERAL (
+            SELECT c.* FROM (
+                SELECT {stored}, c.period_code,
+                                        a.place_order[COALESCE(c.province_id, 0) + 1] AS p_ix,
+                    array_position(a.codes, c.period_code::text) AS t_ix,
+                    array_position(a.pairs, c.dimension || '{pair}' || c.category) AS k_ix
+                FROM summaries_releasecell c
+                WHERE c.release_id = %s AND c.indicator_id = i.id
+                OFFSET 0
+            ) c
+            WHERE c.p_ix > 0 AND c.t_ix IS NOT NULL AND c.k_ix IS NOT NULL
+                AND (i.mask & (1 << (c.k_ix - 1))) <> 0
+            ORDER BY c.p_ix, c.t_ix, c.k_ix
+        ) c
+    """
+
+
 def _values(rows: Sequence[Sequence]) -> tuple[str, list]:
     """A VALUES list of rows as SQL with placeholders, and its parameters."""
     row = "(" + ", ".join(["%s"] * len(rows[0])) + ")"
@@ -182,20 +226,9 @@ def _joined_query(
         ]
         or [("", 0, 0, "" if csv else 0)]  # a release without cells: a row that matches none
     )
-    sql = f"""
-        WITH ic (indicator_id, dimension, category, i_ord, c_ord, ratio, head, cell)
-                AS (VALUES {cell_sql}),
-            pl (place_id, p_ord, national, place) AS (VALUES {place_sql}),
-            pe (period_code, t_ord, is_year, period) AS (VALUES {period_sql})
-        SELECT {select}
-        FROM summaries_releasecell c
-        JOIN ic ON ic.indicator_id = c.indicator_id AND ic.dimension = c.dimension
-            AND ic.category = c.category
-        JOIN pl ON pl.place_id = COALESCE(c.province_id, 0)
-        JOIN pe ON pe.period_code = c.period_code
-        WHERE c.release_id = %s
-        ORDER BY ic.i_ord, pl.p_ord, pe.t_ord, ic.c_ord
-    """  # noqa: S608  # nosec B608 - formats in only placeholders and fixed column lists
+    sql = JOINED_QUERY.format(
+        cell_sql=cell_sql, place_sql=place_sql, period_sql=period_sql, select=select
+    )
     return sql, [*cell_params, *place_params, *period_params, *select_params, release.pk]
 
 
@@ -217,31 +250,7 @@ def _array_query(
     for order, (pk, _t) in enumerate(layout.places, start=1):
         place_order[pk] = order
     stored = ", ".join(f"c.{name}" for name in STORED)
-    sql = f"""
-        WITH a AS MATERIALIZED (
-            SELECT %s::bigint[] AS indicator_ids, %s::int[] AS masks, %s::int[] AS ratios,
-                %s::text[] AS pairs, %s::int[] AS place_order, %s::text[] AS codes,
-                %s::text AS year, %s::{text_type} AS heads, %s::{text_type} AS cells,
-                %s::{text_type} AS places, %s::{text_type} AS periods
-        )
-        SELECT {select}
-        FROM a, unnest(a.indicator_ids, a.heads, a.masks, a.ratios) WITH ORDINALITY
-            AS i (id, head, mask, ratio, ix)
-        CROSS JOIN LATERAL (
-            SELECT c.* FROM (
-                SELECT {stored}, c.period_code,
-                                        a.place_order[COALESCE(c.province_id, 0) + 1] AS p_ix,
-                    array_position(a.codes, c.period_code::text) AS t_ix,
-                    array_position(a.pairs, c.dimension || '{_PAIR}' || c.category) AS k_ix
-                FROM summaries_releasecell c
-                WHERE c.release_id = %s AND c.indicator_id = i.id
-                OFFSET 0
-            ) c
-            WHERE c.p_ix > 0 AND c.t_ix IS NOT NULL AND c.k_ix IS NOT NULL
-                AND (i.mask & (1 << (c.k_ix - 1))) <> 0
-            ORDER BY c.p_ix, c.t_ix, c.k_ix
-        ) c
-    """  # noqa: S608  # nosec B608 - formats in only placeholders and fixed column lists
+    sql = ARRAY_QUERY.format(text_type=text_type, select=select, stored=stored, pair=_PAIR)
     params = [
         [pk for pk, *_r in layout.indicators],
         [mask for _pk, _r, mask, _h in layout.indicators],

@@ -41,6 +41,10 @@ def _edit_data(report, **extra):
         if indicator.is_ratio:
             data[field_name(indicator, "num")] = figure.numerator
             data[field_name(indicator, "den")] = figure.denominator
+            for (dimension, category), value in figure.numerators.items():
+                data[field_name(indicator, dimension, category, "num")] = value
+            for (dimension, category), value in figure.denominators.items():
+                data[field_name(indicator, dimension, category, "den")] = value
             continue
         data[field_name(indicator, "total")] = figure.total
         for (dimension, category), value in figure.cells.items():
