@@ -3,13 +3,45 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog, set_language
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
 
 from config.metrics import metrics_view
 from config.views import HomeView
+from indicators.api import IndicatorViewSet, ProgrammeViewSet
 from portal import twofactor, views
+from portal.api import OrganisationViewSet, PortalAPIMixin
 from portal.forms import LoginForm
+from reports.api import PeriodViewSet, ReportViewSet
+from summaries.api import CompletenessView, ReleaseViewSet
+
+
+class SchemaView(PortalAPIMixin, SpectacularAPIView):
+    pass
+
+
+class SwaggerView(PortalAPIMixin, SpectacularSwaggerSplitView):
+    template_name = "api/swagger_ui.html"
+
+
+api = DefaultRouter(trailing_slash=True)
+api.include_root_view = False
+api.register("indicators", IndicatorViewSet, basename="indicator")
+api.register("programmes", ProgrammeViewSet, basename="programme")
+api.register("periods", PeriodViewSet, basename="period")
+api.register("organisations", OrganisationViewSet, basename="organisation")
+api.register("reports", ReportViewSet, basename="report")
+api.register("releases", ReleaseViewSet, basename="release")
+
+api_urls = [
+    *api.urls,
+    path("completeness/", CompletenessView.as_view(), name="completeness"),
+    path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", SwaggerView.as_view(url_name="api:schema"), name="docs"),
+]
 
 urlpatterns = [
+    path("api/v1/", include((api_urls, "api"))),
     path("", HomeView.as_view(), name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("metrics", metrics_view, name="metrics"),
