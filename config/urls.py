@@ -20,7 +20,9 @@ class SchemaView(PortalAPIMixin, SpectacularAPIView):
     pass
 
 
-class SwaggerView(PortalAPIMixin, SpectacularSwaggerSplitView):
+class SwaggerView(SpectacularSwaggerSplitView):
+    """A page for people: the portal's login (and two-factor) rules apply as to any page."""
+
     template_name = "api/swagger_ui.html"
 
 
