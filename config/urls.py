@@ -78,6 +78,12 @@ urlpatterns = [
         twofactor.BackupCodesView.as_view(),
         name="two_factor_backup_codes",
     ),
+    path("accounts/api-tokens/", views.ApiTokenView.as_view(), name="api_tokens"),
+    path(
+        "accounts/api-tokens/<int:pk>/revoke/",
+        views.ApiTokenRevokeView.as_view(),
+        name="api_token_revoke",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     # The login page offers the language switch, so it must work before login.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
