@@ -25,6 +25,12 @@ class SwaggerView(SpectacularSwaggerSplitView):
 
     template_name = "api/swagger_ui.html"
 
+    @classmethod
+    def as_view(cls, **initkwargs):
+        view = super().as_view(**initkwargs)
+        view.login_required = True  # DRF waives the login rule for its views; not for this page
+        return view
+
 
 api = DefaultRouter(trailing_slash=True)
 api.include_root_view = False
