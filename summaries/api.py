@@ -80,7 +80,7 @@ class ReleaseCellSerializer(serializers.ModelSerializer):
         ]
 
     def to_representation(self, cell: ReleaseCell) -> dict[str, Any]:
-        data = super().to_representation(cell)
+        data: dict[str, Any] = dict(super().to_representation(cell))
         hidden = self.context["hidden"]
         key = (
             cell.indicator_id,
@@ -111,7 +111,7 @@ class ReleaseViewSet(PortalAPIMixin, viewsets.ReadOnlyModelViewSet):
         ],
         responses=ReleaseCellSerializer(many=True),
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"])  # type: ignore[untyped-decorator]  # DRF is untyped
     def cells(self, request: Request, pk: str) -> Response:
         """The release's cells as published: hidden parts carry the mark `x`."""
         release = self.get_object()
