@@ -1,10 +1,71 @@
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from indicators.models import Indicator, Programme, Target
+from indicators import disaggregation
+from indicators.models import Donor, Indicator, Programme, Target
 from portal.admin import OrganisationAdmin
 from portal.models import Organisation
+
+
+def _declaration_field(dimension: str) -> forms.MultipleChoiceField:
+    label, cells = disaggregation.DIMENSIONS[dimension]
+    return forms.MultipleChoiceField(
+        label=format_lazy(_("{dimension}: valid categories"), dimension=label),
+        choices=cells,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=format_lazy(
+            _(
+                "Two or more (with “{not_recorded}”): reports break the figure down by them. "
+                "One: only people of that category are counted. None: not asked."
+            ),
+            not_recorded=dict(cells)[disaggregation.NOT_RECORDED[dimension]],
+        ),
+    )
+
+
+class IndicatorForm(forms.ModelForm):
+    """The indicator with its disaggregation declared as a set of checkboxes per dimension."""
+
+    disaggregation_sex = _declaration_field("sex")
+    disaggregation_age = _declaration_field("age")
+    disaggregation_disability = _declaration_field("disability")
+
+    class Meta:
+        model = Indicator
+        # Every other field, including fields added later; the declaration is edited above.
+        exclude = ["disaggregation"]  # noqa: DJ006
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        declared = self.instance.disaggregation or {}
+        for dimension in disaggregation.DIMENSIONS:
+            self.fields[self.field_of(dimension)].initial = declared.get(dimension, [])
+
+    @staticmethod
+    def field_of(dimension: str) -> str:
+        return f"disaggregation_{dimension}"
+
+    def declaration(self) -> disaggregation.Declaration:
+        """The declaration the boxes ticked make (checked in `clean`)."""
+        return {
+            dimension: list(self.cleaned_data.get(self.field_of(dimension)) or [])
+            for dimension in disaggregation.DIMENSIONS
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        for dimension, chosen in self.declaration().items():
+            try:
+                disaggregation.normalise({dimension: chosen})
+            except ValidationError as error:
+                self.add_error(self.field_of(dimension), error)
+        if not self.errors:
+            self.instance.disaggregation = disaggregation.normalise(self.declaration())
+        return cleaned
 
 
 class TargetInline(admin.TabularInline):
@@ -19,6 +80,7 @@ class IndicatorAdmin(admin.ModelAdmin):
     search_fields = ["code", "name_vi", "name_en"]
     ordering = ["code"]
     inlines = [TargetInline]
+    form = IndicatorForm
 
 
 class ProgrammeForm(forms.ModelForm):
@@ -73,6 +135,18 @@ class ProgrammeAdmin(admin.ModelAdmin):
     filter_horizontal = ["indicators"]
     autocomplete_fields = ["organisations"]
     ordering = ["code"]
+
+
+@admin.register(Donor)
+class DonorAdmin(admin.ModelAdmin):
+    """The donors a spending line can name. Deactivate a donor rather than delete it: lines that
+    name it keep it (deleting one that lines name is refused)."""
+
+    list_display = ["code", "name_vi", "name_en", "position", "is_active"]
+    list_editable = ["position", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["code", "name_vi", "name_en"]
+    ordering = ["position", "code"]
 
 
 class ProgrammesRunInline(admin.TabularInline):

@@ -1,8 +1,16 @@
+import contextlib
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from indicators import disaggregation
 from portal.localized import BilingualNameMixin, pick_language
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Pillar(models.TextChoices):
@@ -75,9 +83,16 @@ class Indicator(BilingualNameMixin, models.Model):
         choices=TargetReading.choices,
         default=TargetReading.LEVEL,
     )
-    by_sex = models.BooleanField(_("disaggregated by sex"), default=False)
-    by_age = models.BooleanField(_("disaggregated by age band"), default=False)
-    by_disability = models.BooleanField(_("disaggregated by disability"), default=False)
+    disaggregation = models.JSONField(
+        _("disaggregation"),
+        default=dict,
+        blank=True,
+        validators=[disaggregation.normalise],
+        help_text=_(
+            "The categories valid for this indicator, by dimension: two or more make a breakdown "
+            "(with “not recorded”), one restricts who is counted (women only), none: not asked."
+        ),
+    )
     description = models.TextField(_("definition"), blank=True)
     source = models.TextField(_("source"), blank=True)
     evidence = models.CharField(_("evidence"), max_length=20, choices=Evidence.choices, blank=True)
@@ -93,6 +108,13 @@ class Indicator(BilingualNameMixin, models.Model):
     def get_absolute_url(self):
         return reverse("indicators:indicator_detail", kwargs={"code": self.code})
 
+    def clean(self):
+        super().clean()
+        # Categories in their natural order, empty dimensions left out (the validator has
+        # already said what is wrong with an invalid declaration).
+        with contextlib.suppress(ValidationError):
+            self.disaggregation = disaggregation.normalise(self.disaggregation)
+
     @property
     def is_ratio(self) -> bool:
         return self.aggregation == self.Aggregation.RATIO
@@ -104,14 +126,41 @@ class Indicator(BilingualNameMixin, models.Model):
 
     @property
     def disaggregations(self) -> list[str]:
+        """The dimensions reports break this indicator down by (two or more valid categories)."""
+        return disaggregation.breakdown_dimensions(self.disaggregation or {})
+
+    def categories_of(self, dimension: str) -> "list[tuple[str, StrOrPromise]]":
+        """The categories of a dimension valid for this indicator, with their labels, in order."""
+        valid = set((self.disaggregation or {}).get(dimension, []))
+        return [(c, label) for c, label in disaggregation.categories(dimension) if c in valid]
+
+    def breakdown(self) -> list[tuple[str, str]]:
+        """Every cell of the indicator: the total, then each breakdown's categories in order."""
+        return [(disaggregation.TOTAL, "")] + [
+            (dimension, category)
+            for dimension in self.disaggregations
+            for category, _label in self.categories_of(dimension)
+        ]
+
+    @property
+    def breakdown_labels(self) -> list[tuple[str, list[str]]]:
+        """(dimension label, [category labels]) of each breakdown, for the catalogue page."""
         return [
-            name
-            for name, wanted in (
-                ("sex", self.by_sex),
-                ("age", self.by_age),
-                ("disability", self.by_disability),
+            (
+                str(disaggregation.DIMENSIONS[d][0]),
+                [str(label) for _c, label in self.categories_of(d)],
             )
-            if wanted
+            for d in self.disaggregations
+        ]
+
+    @property
+    def restrictions(self) -> list[tuple[str, str]]:
+        """(dimension label, category label) of each dimension restricted to one category."""
+        declared = self.disaggregation or {}
+        return [
+            (str(label), disaggregation.category_label(d, declared[d][0]))
+            for d, (label, _categories) in disaggregation.DIMENSIONS.items()
+            if len(declared.get(d, [])) == 1
         ]
 
 
@@ -251,3 +300,27 @@ class Programme(BilingualNameMixin, models.Model):
         if self.is_national and organisation.province_id is not None:
             return False
         return not self.organisation_kinds or organisation.kind in self.organisation_kinds
+
+
+class Donor(BilingualNameMixin, models.Model):
+    """A donor that funds NAP activities (UN Women, Canada, ...): a list the admins keep.
+
+    Spending lines funded by a donor name one of these; a donor no longer offered is made
+    inactive, never deleted, so that the lines that name it keep their meaning."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_vi = models.CharField(_("Vietnamese name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200)
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=100, help_text=_("Donors are listed in this order.")
+    )
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Only active donors are offered on new lines.")
+    )
+
+    class Meta:
+        verbose_name = _("donor")
+        verbose_name_plural = _("donors")
+
+    def __str__(self):
+        return self.name

@@ -7,6 +7,8 @@ import csv
 from decimal import Decimal
 from pathlib import Path
 
+from indicators import disaggregation
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
@@ -28,7 +30,8 @@ def _parse_value(text: str) -> tuple[str, Decimal] | None:
 
 def load_catalogue(Indicator, Target, Programme, *, keep_existing: bool = False) -> tuple[int, int]:
     """Load (or update) the catalogue from the fixtures, with the models as they are at the
-    calling migration: columns added later (the time rule) are set when the model has them.
+    calling migration: columns added later (the time rule, the disaggregation declaration) are set
+    when the model has them.
 
     `keep_existing` adds what is missing and leaves what an admin may have edited as it is:
     existing indicators and their targets, existing programmes' names and indicators (only the
@@ -40,8 +43,15 @@ def load_catalogue(Indicator, Target, Programme, *, keep_existing: bool = False)
         if keep_existing and existing is not None:
             indicators[existing.code] = existing
             continue
-        disaggregations = set(row["disaggregations"].split())
         later = {"time_rule": row["time_rule"] or "sum"} if "time_rule" in fields else {}
+        declaration = disaggregation.parse(row["disaggregations"])
+        if "disaggregation" in fields:
+            later["disaggregation"] = declaration
+        else:  # before the declaration: a flag per dimension asked for
+            asked = disaggregation.breakdown_dimensions(declaration)
+            later.update(
+                {f"by_{dimension}": dimension in asked for dimension in disaggregation.DIMENSIONS}
+            )
         indicator, _ = Indicator.objects.update_or_create(
             code=row["code"],
             defaults={
@@ -51,9 +61,6 @@ def load_catalogue(Indicator, Target, Programme, *, keep_existing: bool = False)
                 "pillar": row["pillar"],
                 "unit": row["unit"],
                 "aggregation": row["aggregation"],
-                "by_sex": "sex" in disaggregations,
-                "by_age": "age" in disaggregations,
-                "by_disability": "disability" in disaggregations,
                 "source": row["source"],
                 "evidence": row["evidence"],
             },

@@ -98,9 +98,11 @@ def write_xlsx(
     *,
     about: Sequence[str] = (),
     about_title: str = "About",
+    sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]] = (),
 ) -> int:
-    """Write a workbook row by row (openpyxl write-only mode) to a path or binary file, with an
-    "about this file" sheet after the data when `about` has lines.
+    """Write a workbook row by row (openpyxl write-only mode) to a path or binary file, with
+    further `sheets` (title, header, rows) after the data, then an "about this file" sheet when
+    `about` has lines.
 
     Returns the number of data rows written.
     """
@@ -113,6 +115,12 @@ def write_xlsx(
     for row in rows:
         sheet.append([_text_cell(sheet, neutralise(value)) for value in row])
         count += 1
+    for title, sheet_header, sheet_rows in sheets:
+        extra = workbook.create_sheet(title=sheet_name(title))
+        extra.freeze_panes = "A2"
+        extra.append([_text_cell(extra, neutralise(str(h)), bold) for h in sheet_header])
+        for row in sheet_rows:
+            extra.append([_text_cell(extra, neutralise(value)) for value in row])
     if about:
         notes = workbook.create_sheet(title=sheet_name(about_title))
         for line in about:

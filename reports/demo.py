@@ -15,11 +15,18 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from indicators.models import Indicator, Programme
+from indicators.models import Donor, Indicator, Programme
 from portal.demo import demo_email
 from portal.models import Membership, Organisation, Province, User
-from reports.disaggregation import categories
-from reports.models import ActivityReport, Figure, ReportEvent, ReportingPeriod, ReportPillar
+from reports.models import (
+    ActivityReport,
+    Figure,
+    FundingSource,
+    ReportEvent,
+    ReportingPeriod,
+    ReportPillar,
+    Spending,
+)
 
 BATCH_REPORTS = 2000  # ~40,000 figure rows per batch: bounded memory, few round trips
 STATES = [("approved", 55), ("submitted", 20), ("returned", 10), ("draft", 15)]
@@ -32,6 +39,15 @@ NARRATIVES = [
     "Tổ chức sinh hoạt chuyên đề và tư vấn tại cộng đồng; phối hợp với công an xã.",
     "Duy trì mô hình, tập huấn cho thành viên tổ và tổ chức truyền thông.",
     "Outreach sessions in villages, referral of cases to district services.",
+]
+SPENDING_SHARE = 0.7  # reports that record what their activities cost
+# Who pays, as a demo guesses it: mostly the state budget and the Union, some donors.
+SOURCE_WEIGHTS = [
+    (FundingSource.STATE_CENTRAL, 1),
+    (FundingSource.STATE_PROVINCIAL, 3),
+    (FundingSource.STATE_COMMUNE, 2),
+    (FundingSource.VWU_OWN, 3),
+    (FundingSource.DONOR, 2),
 ]
 UNIT_RANGES = {"persons": (5, 120), "cases": (3, 60), "sessions": (5, 150), "count": (1, 12)}
 
@@ -47,6 +63,37 @@ def _split(rng: random.Random, total: int, parts: int) -> list[int]:
     cuts = sorted(rng.randint(0, total) for _ in range(parts - 1))
     bounds = [0, *cuts, total]
     return [bounds[i + 1] - bounds[i] for i in range(parts)]
+
+
+def _ratio_cells(
+    report: ActivityReport, indicator: Indicator, numerator: int, denominator: int
+) -> list[Figure]:
+    """A ratio's cells: the denominator split at random, the numerator split in proportion (never
+    above a cell's denominator). A random stream of its own, so that the rest of the demo draws
+    the same numbers whatever the indicators declare."""
+    rng = random.Random(numerator * 1_000_003 + denominator)
+    rows = []
+    for dimension in indicator.disaggregations:
+        cells = indicator.categories_of(dimension)
+        denominators = _split(rng, denominator, len(cells))
+        numerators = [numerator * d // denominator for d in denominators]
+        for index in range(len(cells)):  # what the rounding left, where there is room
+            extra = min(numerator - sum(numerators), denominators[index] - numerators[index])
+            numerators[index] += extra
+        for (category, _label), cell_numerator, cell_denominator in zip(
+            cells, numerators, denominators, strict=True
+        ):
+            rows.append(
+                Figure(
+                    report=report,
+                    indicator=indicator,
+                    dimension=dimension,
+                    category=category,
+                    numerator=cell_numerator,
+                    denominator=cell_denominator,
+                )
+            )
+    return rows
 
 
 def _figures(
@@ -67,12 +114,13 @@ def _figures(
                     report=report, indicator=indicator, numerator=numerator, denominator=denominator
                 )
             )
+            rows += _ratio_cells(report, indicator, numerator, denominator)
             continue
         low, high = UNIT_RANGES.get(indicator.unit, (1, 80))
         total = rng.randint(low, high)
         rows.append(Figure(report=report, indicator=indicator, value=total))
         for dimension in indicator.disaggregations:
-            cells = categories(dimension)
+            cells = indicator.categories_of(dimension)
             for (category, _label), value in zip(
                 cells, _split(rng, total, len(cells)), strict=True
             ):
@@ -235,6 +283,7 @@ SUBMITTED = {"status": "'submitted'", "version": "3", "updated_at": "r.submitted
 REPORT_VERSIONS = [
     ("report", SAVED, "r.created_at", "r.created_by_id", "+", ""),
     ("figure", {}, "r.created_at", "r.created_by_id", "+", ""),
+    ("spending", {}, "r.created_at", "r.created_by_id", "+", ""),
     ("report", SUBMITTED, "r.submitted_at", "r.submitted_by_id", "~", "AND r.status <> 'draft'"),
     ("report", {}, "r.reviewed_at", "r.reviewed_by_id", "~", f"AND r.status IN {DECIDED}"),
 ]
@@ -248,6 +297,7 @@ def _versions(report_ids: list[int]) -> None:
     models = {
         "report": (ActivityReport, ActivityReport.history.model, "id"),
         "figure": (Figure, Figure.history.model, "report_id"),
+        "spending": (Spending, Spending.history.model, "report_id"),
     }
     with connection.cursor() as cursor:
         for name, changes, when, user, kind, condition in REPORT_VERSIONS:
@@ -267,6 +317,32 @@ def _versions(report_ids: list[int]) -> None:
                 report_ids=", ".join(["%s"] * len(report_ids)),
             )
             cursor.execute(statement, report_ids)
+
+
+def _spending(
+    r: random.Random, report: ActivityReport, pillars: list[str], donors: list[int]
+) -> list[Spending]:
+    """One to three lines of what a report's activities cost, for some reports: amounts in
+    hundreds of thousands of đồng, each for one of the report's pillars."""
+    if r.random() >= SPENDING_SHARE:
+        return []
+    sources = [source for source, _w in SOURCE_WEIGHTS]
+    weights = [w for _s, w in SOURCE_WEIGHTS]
+    lines = []
+    for _line in range(r.randint(1, 3)):
+        source = r.choices(sources, weights)[0]
+        if source == FundingSource.DONOR and not donors:
+            source = FundingSource.VWU_OWN
+        lines.append(
+            Spending(
+                report=report,
+                amount=r.randint(20, 3000) * 100_000,
+                source=source,
+                donor_id=r.choice(donors) if source == FundingSource.DONOR else None,
+                pillar=r.choice(pillars),
+            )
+        )
+    return lines
 
 
 def _batches(items: list, size: int) -> Iterator[list]:
@@ -303,6 +379,11 @@ def seed_reports(count: int, *, seed: int, today: datetime.date | None = None) -
         for p in Programme.objects.prefetch_related("indicators")
     }
     provinces = list(Province.objects.order_by("code").values_list("pk", flat=True))
+    donors = list(
+        Donor.objects.filter(is_active=True)
+        .order_by("position", "code")
+        .values_list("pk", flat=True)
+    )
     weights = [w for _s, w in STATES]
     states = [s for s, _w in STATES]
     created = 0
@@ -354,18 +435,20 @@ def seed_reports(count: int, *, seed: int, today: datetime.date | None = None) -
                 reports.append(report)
                 plans.append((r, state, author, reviewer, created_at, submitted_at, reviewed_at))
             ActivityReport.objects.bulk_create(reports, batch_size=1000)
-            pillars, figures, events = [], [], []
+            pillars, figures, events, spending = [], [], [], []
             for report, (r, state, author, reviewer, created_at, submitted_at, reviewed_at) in zip(
                 reports, plans, strict=True
             ):
-                pillars.append(ReportPillar(report=report, pillar=report.programme.default_pillar))
+                tags = [report.programme.default_pillar]
                 if r.random() < 0.3:
                     extra = r.choice(
                         ["participation", "prevention", "protection", "relief_recovery"]
                     )
                     if extra != report.programme.default_pillar:
-                        pillars.append(ReportPillar(report=report, pillar=extra))
+                        tags.append(extra)
+                pillars += [ReportPillar(report=report, pillar=tag) for tag in tags]
                 figures += _figures(r, report, indicators[report.programme_id], state != "draft")
+                spending += _spending(r, report, tags, donors)
                 events.append(_event(report, author, "created", "", "draft", created_at))
                 if state == "draft":
                     continue
@@ -390,6 +473,7 @@ def seed_reports(count: int, *, seed: int, today: datetime.date | None = None) -
                     )
             ReportPillar.objects.bulk_create(pillars, batch_size=5000)
             Figure.objects.bulk_create(figures, batch_size=5000)
+            Spending.objects.bulk_create(spending, batch_size=5000)
             _versions([report.pk for report in reports])
             ReportEvent.objects.bulk_create(events, batch_size=5000)
         created += len(reports)

@@ -12,7 +12,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from indicators.models import Indicator
-from reports.disaggregation import DIMENSIONS, TOTAL, categories
+from reports.disaggregation import DIMENSIONS, TOTAL
 from reports.models import ActivityReport, Figure
 
 if TYPE_CHECKING:
@@ -28,22 +28,45 @@ class FigureInput:
     numerator: int | None = None
     denominator: int | None = None
     cells: dict[tuple[str, str], int | None] = field(default_factory=dict)
+    # A ratio indicator's cells: a numerator and a denominator per (dimension, category).
+    numerators: dict[tuple[str, str], int | None] = field(default_factory=dict)
+    denominators: dict[tuple[str, str], int | None] = field(default_factory=dict)
 
     def is_empty(self) -> bool:
-        values = [self.total, self.numerator, self.denominator, *self.cells.values()]
+        values = [
+            self.total,
+            self.numerator,
+            self.denominator,
+            *self.cells.values(),
+            *self.numerators.values(),
+            *self.denominators.values(),
+        ]
         return not self.not_applicable and all(v is None for v in values)
 
 
-def field_name(indicator: Indicator, part: str, category: str = "") -> str:
-    """Form field name: `<code>__total`, `__num`, `__den`, `__na` or `<code>__sex__female`."""
-    return f"{indicator.code}__{part}__{category}" if category else f"{indicator.code}__{part}"
+def field_name(indicator: Indicator, part: str, category: str = "", ratio_part: str = "") -> str:
+    """Form field name: `<code>__total`, `__num`, `__den`, `__na`, a count's cell
+    `<code>__sex__female`, or a ratio's cell `<code>__sex__female__num` (and `__den`)."""
+    name = f"{indicator.code}__{part}__{category}" if category else f"{indicator.code}__{part}"
+    return f"{name}__{ratio_part}" if ratio_part else name
 
 
 def dimension_layout(
     indicator: Indicator,
 ) -> "list[tuple[str, StrOrPromise, list[tuple[str, StrOrPromise]]]]":
-    """(dimension key, label, categories) for each disaggregation the indicator asks for."""
-    return [(key, DIMENSIONS[key][0], categories(key)) for key in indicator.disaggregations]
+    """(dimension key, label, categories) for each breakdown the indicator declares, with only
+    the categories it declares valid."""
+    return [
+        (key, DIMENSIONS[key][0], indicator.categories_of(key)) for key in indicator.disaggregations
+    ]
+
+
+def _ratio_cells(indicator: Indicator, data: "FigureInput"):
+    """(dimension, category, numerator, denominator) of each declared cell of a ratio."""
+    for dimension, _label, cells in dimension_layout(indicator):
+        for category, _c in cells:
+            key = (dimension, category)
+            yield dimension, category, data.numerators.get(key), data.denominators.get(key)
 
 
 def _add(errors: dict, name: str, message: str) -> None:
@@ -62,6 +85,12 @@ def check_values(indicators: Iterable[Indicator], inputs: dict[int, FigureInput]
             (field_name(indicator, "num"), data.numerator),
             (field_name(indicator, "den"), data.denominator),
         ] + [(field_name(indicator, dim, cat), v) for (dim, cat), v in data.cells.items()]
+        named += [
+            (field_name(indicator, dim, cat, "num"), v) for (dim, cat), v in data.numerators.items()
+        ] + [
+            (field_name(indicator, dim, cat, "den"), v)
+            for (dim, cat), v in data.denominators.items()
+        ]
         for name, value in named:
             if value is None:
                 continue
@@ -86,6 +115,18 @@ def check_values(indicators: Iterable[Indicator], inputs: dict[int, FigureInput]
                 field_name(indicator, "num"),
                 _("The numerator cannot be larger than the denominator."),
             )
+        if indicator.is_ratio:
+            for dimension, category, numerator, denominator in _ratio_cells(indicator, data):
+                if (
+                    isinstance(numerator, int)
+                    and isinstance(denominator, int)
+                    and numerator > denominator
+                ):
+                    _add(
+                        errors,
+                        field_name(indicator, dimension, category, "num"),
+                        _("The numerator cannot be larger than the denominator."),
+                    )
         if data.not_applicable and any(value is not None for _name, value in named):
             _add(
                 errors,
@@ -103,13 +144,17 @@ def check_complete(indicators: Iterable[Indicator], inputs: dict[int, FigureInpu
         if data.not_applicable:
             continue
         if indicator.is_ratio:
+            missing = False
             for part, value in (("num", data.numerator), ("den", data.denominator)):
                 if value is None:
+                    missing = True
                     _add(
                         errors,
                         field_name(indicator, part),
                         _("Enter a figure, or tick “not applicable”."),
                     )
+            if not missing:
+                _ratio_cells_add_up(errors, indicator, data)
             continue
         if data.total is None:
             _add(
@@ -137,6 +182,37 @@ def check_complete(indicators: Iterable[Indicator], inputs: dict[int, FigureInpu
     return errors
 
 
+def _ratio_cells_add_up(errors: dict, indicator: Indicator, data: FigureInput) -> None:
+    """Each breakdown's numerators add up to the numerator, its denominators to the denominator."""
+    for dimension, label, cells in dimension_layout(indicator):
+        for part, parts, whole in (
+            ("num", data.numerators, data.numerator),
+            ("den", data.denominators, data.denominator),
+        ):
+            cell_sum = sum(parts.get((dimension, category)) or 0 for category, _l in cells)
+            if cell_sum != whole:
+                _add(
+                    errors,
+                    field_name(indicator, dimension, cells[0][0], part),
+                    (
+                        _(
+                            "The %(dimension)s numerators add up to %(sum)s, not to the "
+                            "numerator %(total)s. Use “not recorded” where the detail is unknown."
+                        )
+                        if part == "num"
+                        else _(
+                            "The %(dimension)s denominators add up to %(sum)s, not to the "
+                            "denominator %(total)s. Use “not recorded” where the detail is unknown."
+                        )
+                    )
+                    % {
+                        "dimension": str(label).lower(),
+                        "sum": number_format(cell_sum, force_grouping=True),
+                        "total": number_format(whole or 0, force_grouping=True),
+                    },
+                )
+
+
 def inputs_from_figures(figures: Iterable[Figure]) -> dict[int, FigureInput]:
     inputs: dict[int, FigureInput] = {}
     for figure in figures:
@@ -146,8 +222,11 @@ def inputs_from_figures(figures: Iterable[Figure]) -> dict[int, FigureInput]:
             data.total = figure.value
             data.numerator = figure.numerator
             data.denominator = figure.denominator
-        else:
+        elif figure.value is not None or (figure.numerator is None and figure.denominator is None):
             data.cells[(figure.dimension, figure.category)] = figure.value
+        else:
+            data.numerators[(figure.dimension, figure.category)] = figure.numerator
+            data.denominators[(figure.dimension, figure.category)] = figure.denominator
     return inputs
 
 
@@ -172,7 +251,21 @@ def figures_from_inputs(
                 not_applicable=data.not_applicable,
             )
         )
-        if data.not_applicable or indicator.is_ratio:
+        if data.not_applicable:
+            continue
+        if indicator.is_ratio:
+            for dimension, category, numerator, denominator in _ratio_cells(indicator, data):
+                if numerator is not None or denominator is not None:
+                    rows.append(
+                        Figure(
+                            report=report,
+                            indicator=indicator,
+                            dimension=dimension,
+                            category=category,
+                            numerator=numerator,
+                            denominator=denominator,
+                        )
+                    )
             continue
         for dimension, _label, cells in dimension_layout(indicator):
             for category, _cat_label in cells:

@@ -6,14 +6,17 @@ from typing import cast
 import django_filters
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from indicators.models import Indicator, Pillar, Programme
+from indicators.models import Donor, Indicator, Pillar, Programme
 from portal.models import Organisation, Province
+from reports import spending
 from reports.figures import FigureInput, dimension_layout, field_name
-from reports.models import ActivityReport, ReportingPeriod
+from reports.models import ActivityReport, FundingSource, ReportingPeriod
 from reports.selectors import periods_in_use
 from reports.services import ReportContent
+from reports.spending import SpendingInput
 
 # 1234, 1.234, 1 234 (also with a no-break space) and 1,234: digit groups of three. Only the
 # digits 0-9: "²", "⑴" or "٣" are digits to str.isdigit but not numbers anyone means in a figure.
@@ -61,6 +64,65 @@ class WholeNumberField(forms.Field):
 
     def prepare_value(self, value):
         return "" if value is None else value
+
+
+DONOR_PREFIX = "donor:"  # a donor's line: the source select's value is "donor:<donor id>"
+
+
+def source_choices(donors: list[Donor]) -> list:
+    """One select for who paid: the state budget by level, the Union's own funds, then the
+    donors in a group of their own."""
+    plain = [(value, label) for value, label in FundingSource.choices if value != "donor"]
+    named = [(f"{DONOR_PREFIX}{donor.pk}", donor.name) for donor in donors]
+    return [("", _("Choose who paid")), *plain, (_("Donors"), named)]
+
+
+def source_value(source: str, donor_id: int | None) -> str:
+    return f"{DONOR_PREFIX}{donor_id}" if source == FundingSource.DONOR else source
+
+
+class SpendingLineForm(forms.Form):
+    """One spending line: the amount in đồng, who paid, for which pillar."""
+
+    amount = WholeNumberField(
+        label=_("Amount (đồng)"),
+        required=True,
+        error_messages={"required": _("Enter the amount in đồng.")},
+    )
+    source = forms.ChoiceField(
+        label=_("Funding source"),
+        error_messages={"required": _("Choose who paid from the list.")},
+    )
+    pillar = forms.ChoiceField(
+        label=_("Pillar"),
+        choices=[("", _("Choose a pillar")), *Pillar.choices],
+        error_messages={"required": _("Choose a pillar from the list.")},
+    )
+
+    def __init__(self, *args, sources: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["source"]).choices = sources
+        self.fields["DELETE"] = forms.BooleanField(label=_("Remove"), required=False)
+
+    def line(self, row: int) -> SpendingInput:
+        """What could be read of the line (parts that could not be read are empty)."""
+        data = self.cleaned_data
+        source = data.get("source") or ""
+        donor_id = None
+        if source.startswith(DONOR_PREFIX):
+            source, donor_id = FundingSource.DONOR, int(source.removeprefix(DONOR_PREFIX))
+        return SpendingInput(
+            amount=data.get("amount"),
+            source=source,
+            pillar=data.get("pillar") or "",
+            donor_id=donor_id,
+            row=row,
+        )
+
+
+SpendingFormSet = forms.formset_factory(
+    SpendingLineForm, extra=2, max_num=spending.MAX_LINES, absolute_max=spending.MAX_LINES
+)
 
 
 class ReportCreateForm(forms.Form):
@@ -131,10 +193,32 @@ class ReportForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, report: ActivityReport, indicators: list[Indicator], **kwargs):
+    def __init__(
+        self,
+        *args,
+        report: ActivityReport,
+        indicators: list[Indicator],
+        spending_initial: list[dict] | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.report = report
         self.indicators = indicators
+        # Spending lines come as a formset; a post without them (a client that does not send
+        # them) leaves the saved lines alone.
+        data = kwargs.get("data") if "data" in kwargs else (args[0] if args else None)
+        self.spending_sent = data is not None and f"{spending.PREFIX}-TOTAL_FORMS" in data
+        donors = list(
+            Donor.objects.filter(
+                Q(is_active=True) | Q(pk__in=report.spending.values("donor_id"))
+            ).order_by("position", "code")
+        )
+        self.spending = SpendingFormSet(
+            data if self.spending_sent else None,
+            prefix=spending.PREFIX,
+            initial=spending_initial or [],
+            form_kwargs={"sources": source_choices(donors)},
+        )
         if report.programme.is_national:
             # A national programme's figures are the nation's: no place to choose.
             del self.fields["province"]
@@ -157,6 +241,15 @@ class ReportForm(forms.Form):
             if indicator.is_ratio:
                 self.fields[field_name(indicator, "num")] = WholeNumberField(label=_("Numerator"))
                 self.fields[field_name(indicator, "den")] = WholeNumberField(label=_("Denominator"))
+                for dimension, _label, cells in dimension_layout(indicator):
+                    for category, category_label in cells:
+                        for part, label in (
+                            ("num", _("%(category)s: numerator")),
+                            ("den", _("%(category)s: denominator")),
+                        ):
+                            self.fields[field_name(indicator, dimension, category, part)] = (
+                                WholeNumberField(label=label % {"category": category_label})
+                            )
                 continue
             self.fields[field_name(indicator, "total")] = WholeNumberField(label=_("Total"))
             for dimension, _label, cells in dimension_layout(indicator):
@@ -164,6 +257,36 @@ class ReportForm(forms.Form):
                     self.fields[field_name(indicator, dimension, category)] = WholeNumberField(
                         label=category_label
                     )
+
+    def is_valid(self) -> bool:
+        """The report's fields and its spending lines, both checked, so every error shows."""
+        valid = super().is_valid()
+        spending_valid = self.spending.is_valid() if self.spending_sent else True
+        return valid and spending_valid
+
+    @staticmethod
+    def spending_initial_for(lines) -> list[dict]:
+        return [
+            {
+                "amount": line.amount,
+                "source": source_value(line.source, line.donor_id),
+                "pillar": line.pillar,
+            }
+            for line in lines
+        ]
+
+    def spending_lines(self) -> list[SpendingInput] | None:
+        """The lines as typed, blank and removed ones left out; None when none were sent."""
+        if not self.spending_sent:
+            return None
+        lines = []
+        for row, line_form in enumerate(self.spending.forms):
+            if not hasattr(line_form, "cleaned_data") or not line_form.has_changed():
+                continue
+            if line_form.cleaned_data.get("DELETE"):
+                continue
+            lines.append(line_form.line(row))
+        return lines
 
     @staticmethod
     def initial_for(
@@ -187,23 +310,34 @@ class ReportForm(forms.Form):
             initial[field_name(indicator, "den")] = data.denominator
             for (dimension, category), value in data.cells.items():
                 initial[field_name(indicator, dimension, category)] = value
+            for (dimension, category), value in data.numerators.items():
+                initial[field_name(indicator, dimension, category, "num")] = value
+            for (dimension, category), value in data.denominators.items():
+                initial[field_name(indicator, dimension, category, "den")] = value
         return initial
 
     def figure_inputs(self) -> dict[int, FigureInput]:
         data = self.cleaned_data
         inputs = {}
         for indicator in self.indicators:
-            cells = {
-                (dimension, category): data.get(field_name(indicator, dimension, category))
+            keys = [
+                (dimension, category)
                 for dimension, _label, cells in dimension_layout(indicator)
                 for category, _c in cells
-            }
+            ]
+
+            def read(key: tuple[str, str], part: str = "", indicator=indicator):
+                return data.get(field_name(indicator, *key, part))
+
+            ratio = indicator.is_ratio
             inputs[indicator.pk] = FigureInput(
                 not_applicable=bool(data.get(field_name(indicator, "na"))),
                 total=data.get(field_name(indicator, "total")),
                 numerator=data.get(field_name(indicator, "num")),
                 denominator=data.get(field_name(indicator, "den")),
-                cells=cells,
+                cells={} if ratio else {key: read(key) for key in keys},
+                numerators={key: read(key, "num") for key in keys} if ratio else {},
+                denominators={key: read(key, "den") for key in keys} if ratio else {},
             )
         return inputs
 
@@ -216,6 +350,7 @@ class ReportForm(forms.Form):
             province_id=self._chosen_province_id(),
             pillars=list(data["pillars"]),
             figures=self.figure_inputs(),
+            spending=self.spending_lines(),
         )
 
     def _chosen_province_id(self) -> int | None:
@@ -235,6 +370,7 @@ class ReportForm(forms.Form):
             province_id=province.pk if province else None,
             pillars=list(data.get("pillars") or []),
             figures=self.figure_inputs(),
+            spending=self.spending_lines(),
         )
 
     def add_rule_errors(self, errors: dict[str, list[str]]) -> None:
@@ -242,10 +378,25 @@ class ReportForm(forms.Form):
         figure that could not be read would also show as missing or not adding up."""
         unread = {name.split("__")[0] for name in self.errors if name != NON_FIELD_ERRORS}
         for name, messages in errors.items():
+            if self._add_spending_error(name, messages):
+                continue
             if name not in self.fields:
                 self.add_error(None, messages)
             elif name not in self.errors and name.split("__")[0] not in unread:
                 self.add_error(name, messages)
+
+    def _add_spending_error(self, name: str, messages: list[str]) -> bool:
+        """A rule's error about a spending line goes next to its field, unless the field has one
+        from the form already; True when the name was a spending line's."""
+        parts = name.split("-")
+        if len(parts) != 3 or parts[0] != spending.PREFIX or not parts[1].isdigit():
+            return False
+        row, part = int(parts[1]), parts[2]
+        if self.spending_sent and row < len(self.spending.forms):
+            line_form = self.spending.forms[row]
+            if part not in line_form.errors and part in line_form.fields:
+                line_form.add_error(part, messages)
+        return True
 
     def error_summary(self) -> list[dict]:
         """Every error, in the order of the page, with the id of its field to link to."""
@@ -258,6 +409,22 @@ class ReportForm(forms.Form):
                 label = f"{code} · {bound.label}" if code in codes else str(bound.label)
                 anchor = bound.id_for_label or f"id_{name}"
                 items.append({"anchor": anchor, "label": label, "message": message})
+        if self.spending_sent and self.spending.is_bound:
+            items += [
+                {"anchor": "spending", "label": _("Spending"), "message": m}
+                for m in self.spending.non_form_errors()
+            ]
+            for row, line_form in enumerate(self.spending.forms):
+                for name in line_form.fields:
+                    for message in line_form.errors.get(name, []):
+                        bound = line_form[name]
+                        label = _("Spending line %(n)s · %(field)s") % {
+                            "n": row + 1,
+                            "field": bound.label,
+                        }
+                        items.append(
+                            {"anchor": bound.id_for_label, "label": label, "message": message}
+                        )
         return items
 
     def indicator_sections(self):
@@ -271,7 +438,19 @@ class ReportForm(forms.Form):
                 {
                     "key": dimension,
                     "label": label,
-                    "fields": [self[field_name(indicator, dimension, c)] for c, _l in cells],
+                    "fields": []
+                    if indicator.is_ratio
+                    else [self[field_name(indicator, dimension, c)] for c, _l in cells],
+                    "pairs": [
+                        {
+                            "label": category_label,
+                            "numerator": self[field_name(indicator, dimension, c, "num")],
+                            "denominator": self[field_name(indicator, dimension, c, "den")],
+                        }
+                        for c, category_label in cells
+                    ]
+                    if indicator.is_ratio
+                    else [],
                 }
                 for dimension, label, cells in dimension_layout(indicator)
             ]
@@ -284,7 +463,8 @@ class ReportForm(forms.Form):
                     "denominator": self[field_name(indicator, "den")]
                     if indicator.is_ratio
                     else None,
-                    "dimensions": [] if indicator.is_ratio else dimensions,
+                    "dimensions": dimensions,
+                    "restrictions": indicator.restrictions,
                 }
             )
         return list(sections.values())

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from indicators.models import Indicator, Pillar, Programme
+from indicators.models import Donor, Indicator, Pillar, Programme
 from portal.models import Organisation, Province
 from reports.disaggregation import DIMENSION_CHOICES, TOTAL
 from reports.periods import parse_code
@@ -270,6 +270,71 @@ class Figure(models.Model):
 
     def __str__(self):
         return f"{self.indicator_id} {self.dimension} {self.category}"
+
+
+class FundingSource(models.TextChoices):
+    """Who paid for a spending line: the state budget by level, the Women's Union, or a donor."""
+
+    STATE_CENTRAL = "state_central", _("State budget: central")
+    STATE_PROVINCIAL = "state_provincial", _("State budget: provincial")
+    STATE_COMMUNE = "state_commune", _("State budget: commune")
+    VWU_OWN = "vwu_own", _("Women's Union own funds")
+    DONOR = "donor", _("Donor")
+
+
+# The most one line may say, in đồng: 100 billion (100.000.000.000). More is almost certainly a
+# mistyped amount (extra zeros); a larger real spending is entered as several lines.
+MAX_SPENDING_VND = 100_000_000_000
+
+
+class Spending(models.Model):
+    """What a report's activities cost, one line per funding source (and donor) and pillar,
+    in whole đồng. Lines are entered with the report and change only while it is editable."""
+
+    report = models.ForeignKey(ActivityReport, on_delete=models.CASCADE, related_name="spending")
+    amount = models.PositiveBigIntegerField(_("amount (VND)"))
+    source = models.CharField(_("funding source"), max_length=20, choices=FundingSource.choices)
+    donor = models.ForeignKey(
+        Donor,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="spending",
+        verbose_name=_("donor"),
+    )
+    pillar = models.CharField(_("pillar"), max_length=30, choices=Pillar.choices)
+
+    # Every version of every line, read with the figures when an admin looks at a version.
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("spending line")
+        verbose_name_plural = _("spending lines")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0, amount__lte=MAX_SPENDING_VND),
+                name="spending_amount_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(source="donor", donor__isnull=False)
+                | (~Q(source="donor") & Q(donor__isnull=True)),
+                name="spending_donor_iff_donor_source",
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=FundingSource.values), name="spending_source_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["report", "pillar"], name="spending_report")]
+
+    def __str__(self):
+        return f"{self.report_id} {self.source} {self.amount}"
+
+    @property
+    def source_label(self) -> str:
+        """The source as a reader sees it: the donor's name for a donor's line."""
+        if self.source == FundingSource.DONOR and self.donor is not None:
+            return self.donor.name
+        return str(self.get_source_display())
 
 
 class ReportEvent(models.Model):

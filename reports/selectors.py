@@ -22,9 +22,11 @@ from reports.models import (
     ReportEvent,
     ReportingPeriod,
     ReportPillar,
+    Spending,
 )
 from reports.periods import previous_number
 from reports.presenters import figure_table
+from reports.spending import SpendingRow, spending_rows
 
 Status = ActivityReport.Status
 
@@ -204,10 +206,12 @@ def home_counts_for(*, user: User) -> dict:
 
 def report_version(
     *, user: User, report: ActivityReport, event_id: str | None
-) -> tuple[ReportEvent, Any, list[Any]] | None:
-    """(event, report as it was, its figures) at a submission or decision; admins only.
+) -> tuple[ReportEvent, Any, list[Any], list[Any]] | None:
+    """(event, report as it was, its figures, its spending lines) at a submission or decision;
+    admins only.
 
-    Read from django-simple-history: the report row and its figure rows as of the event's time.
+    Read from django-simple-history: the report row, its figure and spending rows as of the
+    event's time.
     None when no version is asked for; 404 for anyone but an admin or an unknown event.
     """
     if not event_id:
@@ -223,7 +227,8 @@ def report_version(
     if snapshot is None:  # made before history was kept (demo data): nothing to show
         raise Http404
     figures = list(Figure.history.as_of(event.created_at).filter(report_id=report.pk))
-    return event, snapshot, figures
+    lines = list(Spending.history.as_of(event.created_at).filter(report_id=report.pk))
+    return event, snapshot, figures, lines
 
 
 @dataclass
@@ -233,6 +238,8 @@ class ReportPage:
     report: ActivityReport
     pillars: list[str]
     figure_rows: list[dict]
+    spending: list[SpendingRow]
+    spending_total: int
     previous: ActivityReport | None
     history: QuerySet[ReportEvent]
     attachments: QuerySet[Attachment]
@@ -261,10 +268,12 @@ def report_page_for(*, user: User, pk: int, version: str | None = None) -> Repor
     )
     previous = previous_report_for(user=user, report=report)
     figures: Iterable[Figure] = report.figures.all()
+    lines: Iterable[Spending] = report.spending.all()
     version_event = snapshot = None
     as_it_was = report_version(user=user, report=report, event_id=version)
     if as_it_was is not None:
-        version_event, snapshot, figures = as_it_was
+        version_event, snapshot, figures, lines = as_it_was
+    spending = spending_rows(lines)
     return ReportPage(
         report=report,
         pillars=[tag.get_pillar_display() for tag in report.pillar_tags.order_by("pillar")],
@@ -273,6 +282,8 @@ def report_page_for(*, user: User, pk: int, version: str | None = None) -> Repor
             inputs_from_figures(figures),
             inputs_from_figures(previous.figures.all()) if previous else None,
         ),
+        spending=spending,
+        spending_total=sum(row.amount for row in spending),
         previous=previous,
         history=report_history(report),
         attachments=report.attachments.order_by("uploaded_at"),

@@ -11,17 +11,19 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from indicators.disaggregation import TOTAL, breakdown_dimensions
 from indicators.models import Indicator, Pillar, Programme
 from portal import audit
 from portal.models import Membership, Organisation, Province, User
 from portal.permissions import ensure_admin
 from portal.queue import enqueue_on_commit
 from reports import access
+from reports.disaggregation import Conformed, conform_figures
 from reports.figures import (
     FigureInput,
     check_complete,
@@ -37,8 +39,10 @@ from reports.models import (
     ReportEvent,
     ReportingPeriod,
     ReportPillar,
+    Spending,
     StaleSummary,
 )
+from reports.spending import SpendingInput, check_spending, spending_from_inputs
 
 Status = ActivityReport.Status
 
@@ -68,6 +72,8 @@ class ReportContent:
     province_id: int | None = None
     pillars: list[str] = field(default_factory=list)
     figures: dict[int, FigureInput] = field(default_factory=dict)
+    # The report's spending lines, all of them; None leaves the saved lines as they are.
+    spending: list[SpendingInput] | None = None
 
 
 def _locked(report_id: int) -> ActivityReport:
@@ -297,6 +303,8 @@ def _validate_content(report: ActivityReport, content: ReportContent) -> dict:
     if unknown:
         errors["pillars"] = [_("Choose pillars from the list.")]
     errors.update(check_values(report.programme.indicators.all(), content.figures))
+    if content.spending is not None:
+        errors.update(check_spending(report, content.spending, pillars=content.pillars))
     return errors
 
 
@@ -359,6 +367,11 @@ def report_update(
     bulk_create_with_history(
         figures_from_inputs(report, indicators, content.figures), Figure, default_user=actor
     )
+    if content.spending is not None:
+        Spending.objects.filter(report=report).delete()
+        bulk_create_with_history(
+            spending_from_inputs(report, content.spending), Spending, default_user=actor
+        )
     _record_event(report, actor=actor, kind=ReportEvent.Kind.EDITED, from_status=report.status)
     if submit:
         _submit(report, actor=actor, inputs=content.figures, indicators=indicators)
@@ -575,3 +588,55 @@ def attachment_delete(*, actor: User, attachment_id: int) -> None:
     storage = attachment.file.storage
     attachment.delete()
     transaction.on_commit(lambda: storage.delete(stored))
+
+
+# --- Disaggregation declarations ---------------------------------------------------------------
+
+
+def figures_in_dropped_cells(
+    *, indicator: Indicator, declaration: dict[str, list[str]]
+) -> dict[tuple[str, str], int]:
+    """(dimension, category) -> how many report figures hold a number in a cell this declaration
+    would no longer have: a category left out, or a dimension no longer broken down."""
+    asked = breakdown_dimensions(declaration)
+    counts: dict[tuple[str, str], int] = {}
+    rows = (
+        Figure.objects.filter(indicator=indicator)
+        .exclude(dimension=TOTAL)
+        .values_list("dimension", "category")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for dimension, category, n in rows:
+        if dimension not in asked or category not in declaration[dimension]:
+            counts[(dimension, category)] = n
+    return counts
+
+
+@transaction.atomic
+def indicator_figures_conform(*, actor: User, indicator_id: int) -> Conformed:
+    """Bring an indicator's stored figures in line with its (changed) declaration: a breakdown
+    added gets a "not recorded" cell holding each existing figure, so that every figure still adds
+    up. Dropping a category that holds figures is refused before the declaration is saved
+    (`figures_in_dropped_cells`); were any left, they would move to "not recorded" (in the
+    figures' history). Approved figures changed are recomputed after commit."""
+    ensure_admin(actor)
+    indicator = Indicator.objects.select_for_update().get(pk=indicator_id)
+    result = conform_figures(
+        [indicator],
+        figure_model=Figure,
+        history_model=Figure.history.model,
+        stale_model=StaleSummary,
+        user_id=actor.pk,
+    )
+    for province_id, period_id in sorted(result.stale, key=lambda pair: (pair[0] or 0, pair[1])):
+        enqueue_on_commit("summaries.tasks.recompute_summary", province_id, period_id)
+    if result.moved or result.added or result.dropped:
+        audit.record(
+            audit.Action.ADMIN_CHANGE,
+            user=actor,
+            obj=indicator,
+            detail=f"figures conformed: moved={result.moved} added={result.added}"
+            f" dropped={result.dropped}",
+        )
+    return result

@@ -161,7 +161,13 @@ class ReportEditView(FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "report": self.report, "indicators": self.indicators}
+        lines = self.report.spending.order_by("pk")
+        return {
+            **super().get_form_kwargs(),
+            "report": self.report,
+            "indicators": self.indicators,
+            "spending_initial": ReportForm.spending_initial_for(lines),
+        }
 
     def get_initial(self):
         pillars = list(self.report.pillar_tags.values_list("pillar", flat=True))

@@ -991,6 +991,10 @@ class ProdCheck:
                 first = (parts[0], parts[1]) not in first_seen
                 first_seen.add((parts[0], parts[1]))
                 values[name] = str(total) if first else "0"
+            elif len(parts) == 4:  # a ratio's cell: all of it in the first category
+                first = (parts[0], parts[1], parts[3]) not in first_seen
+                first_seen.add((parts[0], parts[1], parts[3]))
+                values[name] = ("3" if parts[3] == "num" else "4") if first else "0"
         values["submit"] = ""
         browser.post(browser.path(response), values)
         status = self.report_status(report)

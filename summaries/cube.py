@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db.models import Count
 
 from indicators.models import Indicator, Programme
-from reports.disaggregation import TOTAL, categories
+from reports.disaggregation import DIMENSIONS, TOTAL, categories
 from reports.models import ReportingPeriod
 from reports.periods import period_dates
 from summaries.disclosure import CONSTANT, Relation
@@ -99,12 +99,22 @@ class Cube:
 
 
 def breakdown(indicator: Indicator) -> list[tuple[str, str]]:
-    """The cells of an indicator: the total, then each dimension's categories in their order."""
-    return [(TOTAL, "")] + [
-        (dimension, category)
-        for dimension in indicator.disaggregations
-        for category, _label in categories(dimension)
-    ]
+    """The cells of an indicator: the total, then each breakdown's categories in their order,
+    only those the indicator declares valid (`Indicator.disaggregation`)."""
+    return indicator.breakdown()
+
+
+def published_breakdown(cube: "Cube", indicator: Indicator) -> list[tuple[str, str]]:
+    """The cells of an indicator a cube holds, in breakdown order. For working figures this is
+    the declared breakdown; a stored release keeps the cells it published, whatever the
+    indicator declares today, and what its readers know ties those cells together."""
+    present = {(d, c) for i, _p, _t, d, c in cube.cells if i == indicator.pk}
+    order = {dimension: n for n, dimension in enumerate(DIMENSIONS)}
+    rank = {(d, c): (order[d], n) for d in DIMENSIONS for n, (c, _l) in enumerate(categories(d))}
+    cells = sorted(
+        (cell for cell in present if cell[0] != TOTAL), key=lambda cell: rank.get(cell, (99, 0))
+    )
+    return [(TOTAL, ""), *cells]
 
 
 def window(year: int, quarter: int) -> list[ReportingPeriod]:
@@ -329,11 +339,11 @@ def relations(cube: Cube) -> Relations:
     for indicator_id, places in by_indicator.items():
         indicator = cube.indicators[indicator_id]
         parts = cube.parts_of(indicator)
-        cells = breakdown(indicator)
+        cells = published_breakdown(cube, indicator)
         rule = indicator.time_rule
         for place, periods in places.items():
             for period in periods:
-                _breakdowns_add_up(found, indicator, place, period, parts)
+                _breakdowns_add_up(found, indicator, place, period, parts, cells)
                 if indicator.is_ratio:
                     for dimension, category in cells:
                         key = (indicator_id, place, period, dimension, category)
@@ -342,7 +352,7 @@ def relations(cube: Cube) -> Relations:
                 (p for p in periods if p != cube.year_code), key=cube.period_order.__getitem__
             )
             if cube.year_code in periods and quarters:
-                _year_relations(found, cube, indicator, place, quarters, parts)
+                _year_relations(found, cube, indicator, place, quarters, parts, cells)
         provinces = [place for place in places if place != NATIONAL]
         all_periods = set().union(*places.values())
         for period in all_periods:
@@ -374,14 +384,21 @@ def relations(cube: Cube) -> Relations:
 
 
 def _breakdowns_add_up(
-    found: Relations, indicator: Indicator, place: int, period: str, parts: tuple[str, ...]
+    found: Relations,
+    indicator: Indicator,
+    place: int,
+    period: str,
+    parts: tuple[str, ...],
+    cells: list[tuple[str, str]],
 ) -> None:
     total = (indicator.pk, place, period, TOTAL, "")
-    for dimension in indicator.disaggregations:
+    dimensions = dict.fromkeys(dimension for dimension, _c in cells if dimension != TOTAL)
+    for dimension in dimensions:
         for part in parts:
             relation = {(total, part): 1}
-            for category, _label in categories(dimension):
-                relation[((indicator.pk, place, period, dimension, category), part)] = -1
+            for cell_dimension, category in cells:
+                if cell_dimension == dimension:
+                    relation[((indicator.pk, place, period, dimension, category), part)] = -1
             found.equalities.append(relation)
 
 
@@ -392,9 +409,10 @@ def _year_relations(
     place: int,
     periods: list[str],
     parts: tuple[str, ...],
+    cells: list[tuple[str, str]],
 ) -> None:
     chosen = chosen_period(cube, indicator, place, periods)
-    for dimension, category in breakdown(indicator):
+    for dimension, category in cells:
         year = (indicator.pk, place, cube.year_code, dimension, category)
         keys = [(indicator.pk, place, p, dimension, category) for p in periods]
         for part in parts:

@@ -22,6 +22,7 @@ from reports.disaggregation import DIMENSIONS, category_label
 from summaries.cube import NATIONAL, Cube, breakdown
 from summaries.disclosure import SECONDARY
 from summaries.models import Release, SummaryDownload
+from summaries.spending import file_header
 
 HEADERS = {
     "release": gettext_lazy("Release"),
@@ -60,6 +61,30 @@ class SummaryFile:
     about: list[str]
     name: str
     sheet_title: str
+    spending: list[list[str | int]] | None = None  # published (or working) spending, if any
+    columns: list[str] | None = None  # the header, when not the figures' one
+
+    def header(self) -> list[str]:
+        return header() if self.columns is None else self.columns
+
+    def sheets(self) -> list:
+        """Further sheets of the workbook: the spending, after the figures."""
+        return [] if self.spending is None else spending_sheets(self.spending)
+
+    def spending_only(self) -> "SummaryFile":
+        """The file's spending as a file of its own (a CSV holds one table)."""
+        return SummaryFile(
+            rows=iter(self.spending or []),
+            about=self.about,
+            name=f"{self.name}-spending",
+            sheet_title=self.sheet_title,
+            columns=file_header(),
+        )
+
+
+def spending_sheets(rows: list[list[str | int]]) -> list:
+    """The spending table as a sheet after the figures' one."""
+    return [(str(_("Spending")), file_header(), rows)]
 
 
 def _mark(value: int | None, hidden: bool, k: int) -> int | str:
@@ -166,6 +191,10 @@ def release_about(release: Release) -> list[str]:
             " for the year, periods in of the year; a figure below the coverage threshold is"
             " marked provisional."
         ),
+        _(
+            "Spending (amounts in đồng, from approved reports) is published as reported, nothing"
+            " hidden; it follows the figures."
+        ),
     ]
     if release.note:
         lines.append(_("Revision note: %(note)s") % {"note": release.note})
@@ -192,7 +221,9 @@ def counted(rows: Iterable[list], log: SummaryDownload | None) -> Iterator[list]
 
 def csv_chunks(summary_file: SummaryFile, log: SummaryDownload | None = None) -> Iterator[str]:
     return in_current_language(
-        csv_stream(header(), counted(summary_file.rows, log), preamble=summary_file.about)
+        csv_stream(
+            summary_file.header(), counted(summary_file.rows, log), preamble=summary_file.about
+        )
     )
 
 
@@ -201,11 +232,12 @@ def xlsx_file(summary_file: SummaryFile, log: SummaryDownload | None = None) -> 
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
     write_xlsx(
         handle,
-        header(),
+        summary_file.header(),
         counted(summary_file.rows, log),
         sheet_title=summary_file.sheet_title,
         about=summary_file.about,
         about_title=_("About this file"),
+        sheets=summary_file.sheets(),
     )
     handle.seek(0)
     return handle

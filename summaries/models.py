@@ -240,3 +240,32 @@ class ReleaseCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.release_id} {self.indicator_id} {self.period_code} {self.dimension}"
+
+
+class ReleaseSpending(models.Model):
+    """Published spending: the approved spending of a province (or of national reports), period,
+    pillar and funding source (and donor), frozen with its release. Amounts are not small-count
+    sensitive, so nothing here is hidden; readers outside the working figures see spending only
+    from here."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="spending_set")
+    # None: spent under a national programme's reports, which have no province.
+    province = models.ForeignKey(
+        "portal.Province", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    period_code = models.CharField(_("period"), max_length=7)
+    pillar = models.CharField(_("pillar"), max_length=30)
+    source = models.CharField(_("funding source"), max_length=20)
+    donor = models.ForeignKey(
+        "indicators.Donor", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    amount = models.BigIntegerField(_("amount (VND)"))
+    report_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("published spending")
+        verbose_name_plural = _("published spending")
+        indexes = [models.Index(fields=["release", "period_code"], name="release_spending_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.release_id} {self.province_id} {self.period_code} {self.source}"

@@ -30,6 +30,12 @@ from summaries.scope import (
     province_ids_in_scope,
     working_province_ids,
 )
+from summaries.spending import (
+    SpendingTables,
+    released_spending,
+    spending_tables,
+    working_spending,
+)
 from summaries.tables import (
     Figures,
     IndicatorTable,
@@ -54,6 +60,7 @@ class SummaryPage:
     can_download: bool
     shows_national: bool
     period_label: str
+    spending: SpendingTables | None = None
 
     @property
     def working(self) -> bool:
@@ -154,6 +161,20 @@ def summary_page_for(*, user: User, filters: SummaryFilters, page: str | None) -
                 figures, cumulative=_published_before(figures, release, working)
             )
         charts = _charts(figures, filters, tables, shows_national)
+    spending = None
+    spent = None
+    if filters.year is not None and working:
+        spent = working_spending(filters.year)
+    elif release is not None:
+        spent = released_spending(release)  # readers outside the working figures: published only
+    if spent is not None:
+        spending = spending_tables(
+            spent,
+            provinces=provinces,
+            national=shows_national and filters.province is None,
+            quarter=filters.quarter,
+            pillar=filters.pillar,
+        )
     return SummaryPage(
         page_obj=Paginator(tables, TABLES_PER_PAGE).get_page(page),
         progress=progress,
@@ -164,6 +185,7 @@ def summary_page_for(*, user: User, filters: SummaryFilters, page: str | None) -
         can_download=can_download(user),
         shows_national=shows_national,
         period_label=_period_label(filters),
+        spending=spending,
     )
 
 

@@ -13,11 +13,17 @@ from portal import audit
 from portal.models import User
 from portal.permissions import ensure_admin
 from portal.queue import enqueue_on_commit
-from summaries import aggregation, files, releases
+from summaries import aggregation, files, releases, spending
 from summaries.cube import CELL_FIELDS, NATIONAL, Cube, cube_from_summaries, window
 from summaries.disclosure import min_cell
 from summaries.files import SummaryFile
-from summaries.models import AggregationRun, Release, ReleaseCell, SummaryDownload
+from summaries.models import (
+    AggregationRun,
+    Release,
+    ReleaseCell,
+    ReleaseSpending,
+    SummaryDownload,
+)
 from summaries.scope import SummaryFilters, can_download, province_ids_in_scope
 
 Run = AggregationRun
@@ -101,10 +107,13 @@ def summary_download(
     file_format: str,
     release_id: int | None = None,
     working: bool = False,
+    spending_only: bool = False,
 ) -> tuple[SummaryDownload, SummaryFile]:
     """A summaries file for the actor: a release as published (the latest of the chosen year, or
     the one asked for), or, for admins who ask, the working figures marked confidential. The
-    download is logged (who, which figures, which format) before the file is produced."""
+    spending comes with the figures (a sheet of the workbook), or alone when asked (a CSV holds
+    one table). The download is logged (who, which figures, which format) before the file is
+    produced."""
     if not can_download(actor):
         raise PermissionDenied(_("Only reviewers and administrators can download summaries."))
     year = filters.year
@@ -119,6 +128,9 @@ def summary_download(
             about=files.working_about(),
             name=f"napwps-working-figures-{year}-CONFIDENTIAL",
             sheet_title=str(label),
+            spending=spending.file_rows(
+                spending.working_spending(year), label=str(label), provinces=None
+            ),
         )
         action = audit.Action.WORKING_DOWNLOAD
     else:
@@ -146,9 +158,19 @@ def summary_download(
             about=files.release_about(release),
             name=f"napwps-release-{release.year}-q{release.quarter}-r{release.revision}",
             sheet_title=release.label,
+            spending=spending.file_rows(
+                spending.released_spending(release), label=release.label, provinces=provinces
+            ),
         )
         action = audit.Action.SUMMARY_DOWNLOAD
-    details = {**filters.as_dict(), "release": release_id, "working": working}
+    if spending_only:
+        summary_file = summary_file.spending_only()
+    details = {
+        **filters.as_dict(),
+        "release": release_id,
+        "working": working,
+        "spending": spending_only,
+    }
     log = SummaryDownload.objects.create(user=actor, file_format=file_format, filters=details)
     audit.record(action, user=actor, obj=log, detail=file_format)
     return log, summary_file
@@ -167,6 +189,7 @@ def release_publish(*, actor: User, year: int, quarter: int, note: str = "") -> 
 
     Every period of the window must be locked. Suppression is decided over this release and
     every earlier one of the year, and the attacker's audit must pass before anything is stored.
+    The approved spending of the window is published with it, as it is (nothing is hidden).
     """
     ensure_admin(actor)
     if not 1 <= quarter <= 4:
@@ -201,7 +224,8 @@ def release_publish(*, actor: User, year: int, quarter: int, note: str = "") -> 
     )
     if findings:  # protect() stops only when the audit passes; this is the second pair of eyes
         raise ReleaseError(_("The disclosure audit failed; nothing was published."))
-    if not decision.cube.cells:
+    spent = spending.working_spending(year, quarter)
+    if not decision.cube.cells and not spent:
         raise ReleaseError(_("There are no approved figures to publish for this period."))
     release = Release.objects.create(
         year=year,
@@ -214,6 +238,9 @@ def release_publish(*, actor: User, year: int, quarter: int, note: str = "") -> 
     )
     cells = release_cells(release, decision.cube, decision.hidden)
     ReleaseCell.objects.bulk_create(cells, batch_size=5000)
+    ReleaseSpending.objects.bulk_create(
+        spending.release_spending_rows(release, spent), batch_size=5000
+    )
     release.cells = len(cells)
     release.hidden_cells = sum(
         cell.value_hidden or cell.numerator_hidden or cell.denominator_hidden for cell in cells

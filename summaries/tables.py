@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 from indicators.models import Indicator, Target
 from indicators.ratios import percent
 from portal.models import Province
-from reports.disaggregation import TOTAL, categories
+from reports.disaggregation import TOTAL
 from summaries.cube import NATIONAL, CellKey, CubeCell, PartKey, breakdown
 from summaries.disclosure import SECONDARY
 
@@ -124,6 +124,10 @@ def _row(
         row.percent = percent(
             figures.part(total_key, "numerator"), figures.part(total_key, "denominator")
         )
+        row.cells = [
+            _ratio_text(figures, (indicator.pk, place, figures.period, dimension, category))
+            for dimension, category in breakdown(indicator)[1:]
+        ]
         return row
     row.total = figures.text(total_key, "value")
     row.cells = [
@@ -131,6 +135,13 @@ def _row(
         for dimension, category in breakdown(indicator)[1:]
     ]
     return row
+
+
+def _ratio_text(figures: Figures, key: CellKey) -> str:
+    """A ratio's cell as a table shows it: "numerator / denominator" (blank when absent)."""
+    if key not in figures.cells:
+        return ""
+    return f"{figures.text(key, 'numerator')} / {figures.text(key, 'denominator')}"
 
 
 def indicator_tables(
@@ -189,7 +200,7 @@ def _labelled(indicator: Indicator) -> list[tuple[str, str, str]]:
     return [
         (dimension, category, str(label))
         for dimension in indicator.disaggregations
-        for category, label in categories(dimension)
+        for category, label in indicator.categories_of(dimension)
     ]
 
 

@@ -84,7 +84,12 @@ class DownloadView(View):
     def get(self, request: AuthenticatedHttpRequest, file_format: str) -> HttpResponseBase:
         form = _filter_form(request)
         release_id = request.GET.get("release", "")
-        if (form.is_bound and not form.is_valid()) or (release_id and not release_id.isdigit()):
+        part = request.GET.get("part", "")
+        if (
+            (form.is_bound and not form.is_valid())
+            or (release_id and not release_id.isdigit())
+            or part not in {"", "figures", "spending"}
+        ):
             messages.error(request, _("Check the filters before downloading."))
             return redirect("summaries:index")
         try:
@@ -94,6 +99,7 @@ class DownloadView(View):
                 file_format=file_format,
                 release_id=int(release_id) if release_id else None,
                 working=request.GET.get("working") == "1",
+                spending_only=part == "spending",
             )
         except services.ReleaseError as error:
             messages.error(request, str(error))

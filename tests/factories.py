@@ -111,17 +111,27 @@ def draft_report(
 def figures_with_total(report, total: int, ratio: tuple[int, int] = (3, 4)):
     """Valid figures for every indicator of the report's programme: each count is `total`, all
     of it in the first category of each breakdown; each ratio is `ratio`."""
-    from reports.disaggregation import categories
     from reports.figures import FigureInput
 
     inputs = {}
     for indicator in report.programme.indicators.all():
         if indicator.is_ratio:
-            inputs[indicator.pk] = FigureInput(numerator=ratio[0], denominator=ratio[1])
+            numerators, denominators = {}, {}
+            for dimension in indicator.disaggregations:
+                (first, _label), *rest = indicator.categories_of(dimension)
+                numerators[(dimension, first)], denominators[(dimension, first)] = ratio
+                for category, _l in rest:
+                    numerators[(dimension, category)] = denominators[(dimension, category)] = 0
+            inputs[indicator.pk] = FigureInput(
+                numerator=ratio[0],
+                denominator=ratio[1],
+                numerators=numerators,
+                denominators=denominators,
+            )
             continue
         cells = {}
         for dimension in indicator.disaggregations:
-            (first, _label), *rest = categories(dimension)
+            (first, _label), *rest = indicator.categories_of(dimension)
             cells[(dimension, first)] = total
             cells.update({(dimension, category): 0 for category, _l in rest})
         inputs[indicator.pk] = FigureInput(total=total, cells=cells)

@@ -37,6 +37,8 @@ OLD_COMMIT = "9e8427e"
 
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+# New tables that a migration fills with reference data, not with anything moved.
+SEEDED_TABLES = {"indicators_donor"}
 # Tables the project owns; `summaries_` is listed so that a new table there would be noticed.
 OWNED_PREFIXES = ("portal_", "indicators_", "reports_", "summaries_")
 POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
@@ -45,6 +47,31 @@ SUMMARY_COLUMNS = (
     " report_count, organisation_count"
 )
 TIMEOUT = 300
+# Catalogue tables that later data migrations add reference rows to (indicators.0005: the
+# International Cooperation indicators and the national programmes; reports.0010: the years):
+# every row they had stays as it was, and new rows may follow.
+REFERENCE_DATA = {
+    "indicators_indicator",
+    "indicators_programme",
+    "indicators_programme_indicators",
+    "reports_reportingperiod",
+}
+
+# What the disaggregation declarations (indicators.0006, reports.0011; docs/disaggregation.md)
+# change on purpose, and so are compared by their own rule rather than row for row: the flags the
+# declaration replaced; the cells of the indicators whose declaration the review changed (figures
+# of a category no longer valid move to "not recorded", a new breakdown starts as "not recorded");
+# the history rows that record those moves; the stale marks that ask for their recomputation.
+REMOVED_COLUMNS = {("indicators_indicator", name) for name in ("by_sex", "by_age", "by_disability")}
+REVIEWED = ("CR-01", "AT-02", "PH-03", "PRO-01", "PRO-02", "PRO-03", "PRO-05")
+RULES = {
+    "reports_figure": "NOT (dimension <> 'total' AND indicator_id IN"
+    " (SELECT id FROM indicators_indicator WHERE code IN ({reviewed})))",
+    "reports_historicalfigure": "(history_change_reason IS NULL"
+    " OR history_change_reason NOT LIKE 'disaggregation:%%')",
+    # The two marks made before (OLD_MARK_STALE); those the migration adds are checked apart.
+    "indicators_stalesummary": "id IN (SELECT id FROM indicators_stalesummary ORDER BY id LIMIT 2)",
+}
 
 
 # --- The old tree --------------------------------------------------------------------------------
@@ -179,15 +206,27 @@ def snapshot(database: Database, columns: dict[str, list[str]] | None = None) ->
     links and the stale marks."""
     tables = {}
     names = columns.keys() if columns is not None else database.tables()
+    reviewed = ", ".join(f"'{code}'" for code in REVIEWED)
     for table in names:
         kept = columns[table] if columns is not None else database.columns(table)
+        kept = [name for name in kept if (table, name) not in REMOVED_COLUMNS]
         selected = ", ".join(f'"{name}"' for name in kept)
-        rows = sorted(repr(row) for row in database.query(f'SELECT {selected} FROM "{table}"'))  # noqa: S608 - names from the catalogue
+        where = f" WHERE {RULES[table].format(reviewed=reviewed)}" if table in RULES else ""
+        rows = sorted(
+            repr(row)
+            for row in database.query(f'SELECT {selected} FROM "{table}"{where}')  # noqa: S608 - names from the catalogue
+        )
         tables[table] = {"rows": len(rows), "sha256": digest(rows), "columns": kept}
+        if table in REFERENCE_DATA:
+            tables[table]["content"] = rows
     # Sorted on the unique cell (province, period, indicator, dimension, category) in Python, so
-    # that the order does not depend on the database's collation.
+    # that the order does not depend on the database's collation. The cells of the reviewed
+    # indicators' breakdowns are compared by `breakdown_sums`.
     summary = sorted(
-        database.query(f"SELECT {SUMMARY_COLUMNS} FROM indicators_provincialsummary"),  # noqa: S608 - fixed columns
+        database.query(
+            f"SELECT {SUMMARY_COLUMNS} FROM indicators_provincialsummary"  # noqa: S608 - fixed columns
+            f" WHERE {RULES['reports_figure'].format(reviewed=reviewed)}"
+        ),
         key=lambda row: row[:5],
     )
     links = sorted(
@@ -195,7 +234,7 @@ def snapshot(database: Database, columns: dict[str, list[str]] | None = None) ->
     )
     stale = sorted(
         database.query("SELECT id, province_id, period_id, marked_at FROM indicators_stalesummary")
-    )
+    )[:2]  # the two marks made before; the migration adds its own (checked apart)
     peace_house = database.query(
         "SELECT COUNT(*) FROM portal_organisation_programmes link"
         " JOIN indicators_programme programme ON programme.id = link.programme_id"
@@ -210,6 +249,43 @@ def snapshot(database: Database, columns: dict[str, list[str]] | None = None) ->
         "stale": [[str(value) for value in row] for row in stale],
         "peace_house_organisations": peace_house,
     }
+
+
+def breakdown_sums(database: Database, table: str, reports: bool) -> dict:
+    """For the reviewed indicators: (report or province and period, indicator, dimension) -> the
+    sums of value, numerator and denominator over the dimension's cells, and the categories."""
+    place = "report_id" if reports else "province_id || '/' || period_id"
+    reviewed = ", ".join(f"'{code}'" for code in REVIEWED)
+    rows = database.query(
+        f"SELECT {place}, i.code, t.dimension, t.category, t.value, t.numerator, t.denominator"  # noqa: S608 - fixed names
+        f" FROM {table} t JOIN indicators_indicator i ON i.id = t.indicator_id"
+        f" WHERE i.code IN ({reviewed})"
+    )
+    sums: dict = {}
+    for where, code, dimension, category, *parts in rows:
+        entry = sums.setdefault((str(where), code, dimension), [0, 0, 0, set()])
+        for index, part in enumerate(parts):
+            entry[index] += part or 0
+        entry[3].add(category)
+    return sums
+
+
+def check_reviewed_cells(database: Database, before: dict, table: str, reports: bool) -> None:
+    """Every breakdown of a reviewed indicator adds up to the same total as before (moved cells
+    went to "not recorded"), a breakdown new to the indicator holds the whole total, and no cell
+    of a category the indicator no longer declares remains."""
+    after = breakdown_sums(database, table, reports)
+    declared = dict(database.query("SELECT code, disaggregation FROM indicators_indicator"))
+    declared = {code: json.loads(d) if isinstance(d, str) else d for code, d in declared.items()}
+    for key, (value, numerator, denominator, _categories) in before.items():
+        assert after[key][:3] == [value, numerator, denominator], key
+    for (where, code, dimension), (*parts, categories) in after.items():
+        if dimension == "total":
+            continue
+        assert categories <= set(declared[code][dimension]), (code, dimension, categories)
+        total = after.get((where, code, "total"))
+        if (where, code, dimension) not in before and total is not None:
+            assert parts == total[:3], (where, code, dimension)
 
 
 def applied_migrations(database: Database) -> set[tuple[str, str]]:
@@ -312,6 +388,9 @@ def _migrate_forward(old: Path, database: Database, workdir: Path) -> None:
     assert result_line(shell.stdout) == "2"
 
     before = snapshot(database)
+    figures_before = breakdown_sums(database, "reports_figure", reports=True)
+    summary_before = breakdown_sums(database, "indicators_provincialsummary", reports=False)
+    summary_count = database.query("SELECT COUNT(*) FROM indicators_provincialsummary")[0][0]
     migrations_before = applied_migrations(database)
     assert {("indicators", "0003_summaries"), ("portal", "0003_organisation_programmes")} <= (
         migrations_before
@@ -335,7 +414,8 @@ def _migrate_forward(old: Path, database: Database, workdir: Path) -> None:
     manage(REPO, "config.settings", database, workdir, "makemigrations", "--check", "--dry-run")
 
     # The replacing migrations were recorded without running; what ran besides them are migrations
-    # newer than the old tree, which add and never remove.
+    # newer than the old tree, which add and never remove (but for the flags the disaggregation
+    # declaration replaced, and the cells it moved to "not recorded": see REVIEWED).
     recorded = applied_migrations(database) - migrations_before
     replacing = {
         ("summaries", "0001_initial"),
@@ -352,9 +432,17 @@ def _migrate_forward(old: Path, database: Database, workdir: Path) -> None:
         database, {table: value["columns"] for table, value in before["tables"].items()}
     )
     for table, value in before["tables"].items():
+        if table in REFERENCE_DATA:
+            kept = after["tables"][table]["content"]
+            assert set(value["content"]) <= set(kept), f"{table} lost or changed rows"
+            continue
         assert after["tables"][table] == value, f"{table} changed"
-    assert after == before
-    for table in set(database.tables()) - before["tables"].keys():
+    assert {**after, "tables": None} == {**before, "tables": None}
+    check_reviewed_cells(database, figures_before, "reports_figure", reports=True)
+    # The migration marked the provinces and periods whose approved figures it changed stale.
+    assert len(database.query("SELECT id FROM indicators_stalesummary")) > len(before["stale"])
+    # New tables start empty, except reference lists a data migration loads (the donors).
+    for table in set(database.tables()) - before["tables"].keys() - SEEDED_TABLES:
         count = database.query(f'SELECT COUNT(*) FROM "{table}"')[0][0]  # noqa: S608 - catalogue
         assert count == 0, f"the new table {table} is not empty"
 
@@ -362,8 +450,8 @@ def _migrate_forward(old: Path, database: Database, workdir: Path) -> None:
     shell = manage(REPO, "config.settings", database, workdir, "shell", "-c", NEW_READ)
     read = json.loads(result_line(shell.stdout))
     assert read == {
-        "summary_rows": before["summary_rows"],
-        "stale": len(before["stale"]),
+        "summary_rows": summary_count,
+        "stale": len(database.query("SELECT id FROM indicators_stalesummary")),
         "peace_house_organisations": before["peace_house_organisations"],
         "links": before["links"],
         "links_from_organisations": len(before["links"]),
@@ -374,4 +462,5 @@ def _migrate_forward(old: Path, database: Database, workdir: Path) -> None:
     rebuilt = snapshot(database)
     assert rebuilt["summary_rows"] == before["summary_rows"]
     assert rebuilt["summary_sha256"] == before["summary_sha256"]
+    check_reviewed_cells(database, summary_before, "indicators_provincialsummary", reports=False)
     assert rebuilt["links"] == before["links"]

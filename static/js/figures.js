@@ -19,38 +19,55 @@
     var na = block.querySelector(".na-toggle");
     var disabled = na && na.checked;
     block.querySelectorAll(".figure-input").forEach(function (input) { input.disabled = disabled; });
-    var total = block.querySelector('[data-role="total"]');
+    // A count's cells add up to its total; a ratio's cell numerators to its numerator and its
+    // cell denominators to its denominator.
+    var pairs = [["total", "cell"], ["numerator", "cell-numerator"], ["denominator", "cell-denominator"]];
     block.querySelectorAll(".dimension").forEach(function (dimension) {
       var status = dimension.querySelector(".sum-status");
-      var totalValue = total ? parse(total.value) : null;
-      var sum = 0;
-      var any = false;
-      dimension.querySelectorAll('[data-role="cell"]').forEach(function (cell) {
-        var value = parse(cell.value);
-        if (value !== null) { any = true; sum += isNaN(value) ? 0 : value; }
+      var problems = [];
+      var checked = false;
+      pairs.forEach(function (pair) {
+        var total = block.querySelector('[data-role="' + pair[0] + '"]');
+        var cells = dimension.querySelectorAll('[data-role="' + pair[1] + '"]');
+        if (!total || !cells.length) { return; }
+        var totalValue = parse(total.value);
+        var sum = 0;
+        var any = false;
+        cells.forEach(function (cell) {
+          var value = parse(cell.value);
+          if (value !== null) { any = true; sum += isNaN(value) ? 0 : value; }
+        });
+        if (disabled || totalValue === null || isNaN(totalValue) || (!any && totalValue === 0)) { return; }
+        checked = true;
+        if (sum !== totalValue) {
+          problems.push(messages.dataset.mismatch
+            .replace("%(sum)s", sum.toLocaleString(document.documentElement.lang))
+            .replace("%(total)s", totalValue.toLocaleString(document.documentElement.lang)));
+        }
       });
-      if (disabled || totalValue === null || isNaN(totalValue) || (!any && totalValue === 0)) {
+      if (!checked) {
         status.textContent = "";
         status.className = "sum-status small ms-2";
-      } else if (sum === totalValue) {
+      } else if (!problems.length) {
         status.textContent = "✓ " + messages.dataset.ok;
         status.className = "sum-status small ms-2 text-success";
       } else {
-        status.textContent = "✗ " + messages.dataset.mismatch
-          .replace("%(sum)s", sum.toLocaleString(document.documentElement.lang))
-          .replace("%(total)s", totalValue.toLocaleString(document.documentElement.lang));
+        status.textContent = "✗ " + problems.join("; ");
         status.className = "sum-status small ms-2 text-danger";
       }
     });
-    var numerator = block.querySelector('[data-role="numerator"]');
-    var denominator = block.querySelector('[data-role="denominator"]');
-    if (numerator && denominator) {
+    function checkRatio(numerator, denominator) {
+      if (!numerator || !denominator) { return; }
       var n = parse(numerator.value);
       var d = parse(denominator.value);
       var bad = !disabled && n !== null && d !== null && n > d;
       numerator.setCustomValidity(bad ? messages.dataset.ratio : "");
       numerator.classList.toggle("is-invalid", bad);
     }
+    checkRatio(block.querySelector('[data-role="numerator"]'), block.querySelector('[data-role="denominator"]'));
+    block.querySelectorAll(".ratio-cell").forEach(function (cell) {
+      checkRatio(cell.querySelector('[data-role="cell-numerator"]'), cell.querySelector('[data-role="cell-denominator"]'));
+    });
   }
 
   document.querySelectorAll(".indicator-block").forEach(function (block) {

@@ -25,6 +25,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from config import urls as portal_urls
 from reports import services as report_services
+from reports.spending import SpendingInput
 from summaries import aggregation
 from tests import factories
 from tests.browser.test_workflow import log_in
@@ -56,7 +57,16 @@ def submitted_report(organisation, period_code: str, total: int, *, approve_by=N
         actor=report.created_by,
         report_id=report.pk,
         content=report_services.ReportContent(
-            title="Báo cáo địa chỉ tin cậy", figures=factories.figures_with_total(report, total)
+            title="Báo cáo địa chỉ tin cậy",
+            figures=factories.figures_with_total(report, total),
+            # Spending too, so that the report page, its form and the summaries show their tables.
+            spending=[
+                SpendingInput(
+                    amount=1_234_500_000,
+                    source="state_provincial",
+                    pillar=report.programme.default_pillar,
+                )
+            ],
         ),
         submit=True,
     )

@@ -7,7 +7,6 @@ import openpyxl
 import pytest
 from django_otp.oath import totp
 
-from reports.disaggregation import categories
 from reports.figures import field_name
 from reports.models import ActivityReport, ReportingPeriod
 from summaries.models import ProvincialSummary
@@ -52,10 +51,19 @@ def fill_figures(page, report, total: int):
         if indicator.is_ratio:
             page.fill(f'[name="{field_name(indicator, "num")}"]', "3")
             page.fill(f'[name="{field_name(indicator, "den")}"]', "4")
+            for dimension in indicator.disaggregations:
+                (first, _label), *rest = indicator.categories_of(dimension)
+                page.fill(f'[name="{field_name(indicator, dimension, first, "num")}"]', "3")
+                page.fill(f'[name="{field_name(indicator, dimension, first, "den")}"]', "4")
+                for category, _l in rest:
+                    for part in ("num", "den"):
+                        page.fill(
+                            f'[name="{field_name(indicator, dimension, category, part)}"]', "0"
+                        )
             continue
         page.fill(f'[name="{field_name(indicator, "total")}"]', str(total))
         for dimension in indicator.disaggregations:
-            (first, _label), *rest = categories(dimension)
+            (first, _label), *rest = indicator.categories_of(dimension)
             page.fill(f'[name="{field_name(indicator, dimension, first)}"]', str(total))
             for category, _l in rest:
                 page.fill(f'[name="{field_name(indicator, dimension, category)}"]', "0")

@@ -86,3 +86,33 @@ def test_the_international_cooperation_pillar_has_project_defined_indicators_and
     assert Indicator.objects.get(code="IC-05").is_ratio
     assert set(programme.indicators.values_list("code", flat=True)) == {i.code for i in indicators}
     assert programme.is_national and programme.default_pillar == "international_cooperation"
+
+
+def test_every_catalogue_row_declares_a_valid_disaggregation():
+    import csv
+
+    from indicators import disaggregation
+    from indicators.reference_data import FIXTURES
+
+    with (FIXTURES / "nap_indicators.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+
+    for row in rows:
+        declared = disaggregation.parse(row["disaggregations"])  # raises when invalid
+        assert disaggregation.parse(disaggregation.unparse(declared)) == declared, row["code"]
+    cr01 = next(row for row in rows if row["code"] == "CR-01")
+    assert disaggregation.parse(cr01["disaggregations"]) == {
+        "sex": ["female"],
+        "age": ["18-24", "25-49", "50-59", "60+", "unknown"],
+        "disability": ["yes", "no", "unknown"],
+    }
+
+
+@pytest.mark.django_db
+def test_the_loaded_catalogue_follows_the_csv_declarations():
+    cr01 = Indicator.objects.get(code="CR-01")
+    pro01 = Indicator.objects.get(code="PRO-01")
+
+    assert cr01.disaggregations == ["age", "disability"]  # sex is a restriction, not a breakdown
+    assert [str(label) for _d, label in cr01.restrictions] and cr01.restrictions[0][1]
+    assert pro01.is_ratio and pro01.disaggregations == ["sex", "age", "disability"]

@@ -47,7 +47,7 @@ def test_a_provincial_organisation_cannot_file_a_national_programme():
     factories.programme("nap-national").organisations.add(chapter)  # even when linked by mistake
     author = factories.reporter(organisation=chapter)
 
-    with pytest.raises(services.WorkflowError, match="national bodies"):
+    with translation.override("en"), pytest.raises(services.WorkflowError, match="national bodies"):
         services.report_create(
             actor=author,
             organisation=chapter,
@@ -61,7 +61,7 @@ def test_a_national_civil_society_organisation_is_not_a_kind_that_reports_nation
     network = factories.OrganisationFactory(kind=Organisation.Kind.CSO, province=None)
     factories.programme("nap-national").organisations.add(network)
 
-    with pytest.raises(services.WorkflowError, match="do not report"):
+    with translation.override("en"), pytest.raises(services.WorkflowError, match="do not report"):
         services.report_create(
             actor=factories.reporter(organisation=network),
             organisation=network,

@@ -159,6 +159,13 @@ def form_data(report, **overrides):
         "TA-02__disability__no": "1234",
         "PRO-02__num": "5",
         "PRO-02__den": "8",
+        # PRO-02 is broken down by sex and age: numerator and denominator in every cell.
+        "PRO-02__sex__female__num": "1",
+        "PRO-02__sex__female__den": "2",
+        "PRO-02__sex__male__num": "4",
+        "PRO-02__sex__male__den": "6",
+        "PRO-02__age__unknown__num": "5",
+        "PRO-02__age__unknown__den": "8",
         "submit": "1",
     }
     data.update(overrides)

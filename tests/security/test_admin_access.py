@@ -25,7 +25,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from indicators.models import Indicator, Programme
+from indicators.models import Donor, Indicator, Programme
 from portal.models import AuditEvent, LegacyProvince, Membership, Organisation, Province, User
 from reports import services
 from reports.models import ActivityReport, Attachment, ReportEvent, ReportingPeriod
@@ -86,6 +86,7 @@ def other():
         LegacyProvince: LegacyProvince.objects.order_by("code").first(),
         Indicator: Indicator.objects.order_by("code").first(),
         Programme: Programme.objects.order_by("code").first(),
+        Donor: Donor.objects.order_by("code").first(),
         ReportingPeriod: report.period,
         Group: Group.objects.create(name="editors"),
     }

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
 from portal.spreadsheets import csv_stream, write_xlsx
-from summaries import files, releases
+from summaries import files, releases, spending
 from summaries.cube import cube_from_summaries
 from summaries.disclosure import min_cell
 from summaries.management.commands.aggregate import parse_province
@@ -32,6 +32,13 @@ class Command(BaseCommand):
             "--language", choices=["vi", "en"], default="vi", help="Header language."
         )
         parser.add_argument(
+            "--part",
+            choices=["figures", "spending"],
+            default="figures",
+            help="A CSV holds one table: the figures (default) or the spending. An XLSX of the "
+            "figures has the spending as a second sheet.",
+        )
+        parser.add_argument(
             "--working",
             action="store_true",
             help="Unsuppressed working figures, marked confidential: never to be published.",
@@ -53,6 +60,7 @@ class Command(BaseCommand):
                 label = f"working-{year}"
                 rows = files.cube_rows(cube, set(), min_cell(), label=label, provinces=provinces)
                 about = files.working_about()
+                spent = spending.working_spending(year, quarter or 4)
             else:
                 found = Release.objects.filter(year=year)
                 if quarter:
@@ -70,13 +78,30 @@ class Command(BaseCommand):
                     provinces=provinces,
                 )
                 about = files.release_about(release)
+                spent = spending.released_spending(release)
+            summary_file = files.SummaryFile(
+                rows=rows,
+                about=about,
+                name="",
+                sheet_title=label,
+                spending=spending.file_rows(spent, label=label, provinces=provinces),
+            )
+            if options["part"] == "spending":
+                summary_file = summary_file.spending_only()
             if options["file_format"] == "csv":
                 with output.open("w", encoding="utf-8", newline="") as handle:
-                    handle.writelines(csv_stream(files.header(), rows, preamble=about))
+                    handle.writelines(
+                        csv_stream(summary_file.header(), summary_file.rows, preamble=about)
+                    )
                 self.stdout.write(f"Wrote {output}.")
             else:
                 with output.open("wb") as handle:
                     written = write_xlsx(
-                        handle, files.header(), rows, sheet_title=label, about=about
+                        handle,
+                        summary_file.header(),
+                        summary_file.rows,
+                        sheet_title=label,
+                        about=about,
+                        sheets=summary_file.sheets(),
                     )
                 self.stdout.write(f"Wrote {written} rows to {output}.")
