@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('indicators', '0006_donors'),
+        ('indicators', '0007_donors'),
         ('portal', '0005_audit_release_actions'),
         ('summaries', '0003_national_summaries'),
     ]
