@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -19,9 +20,8 @@ from portal.api import Conflict, PortalAPIMixin, nest_errors
 from portal.models import Province
 from portal.selectors import organisations_visible_to
 from reports import selectors, services
-from reports.disaggregation import DIMENSIONS
 from reports.figures import FigureInput, inputs_from_figures
-from reports.models import ActivityReport, ReportingPeriod
+from reports.models import ActivityReport, ReportingPeriod, Spending
 
 PARTS = {"total": "total", "num": "numerator", "den": "denominator", "na": "not_applicable"}
 
@@ -32,9 +32,14 @@ PARTS = {"total": "total", "num": "numerator", "den": "denominator", "na": "not_
 def figures_as_json(inputs: dict[int, FigureInput], codes: dict[int, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for indicator_id, data in inputs.items():
-        cells: dict[str, dict[str, int | None]] = {}
+        cells: dict[str, dict[str, Any]] = {}
         for (dimension, category), value in data.cells.items():
             cells.setdefault(dimension, {})[category] = value
+        for key in data.numerators.keys() | data.denominators.keys():
+            cells.setdefault(key[0], {})[key[1]] = {
+                "numerator": data.numerators.get(key),
+                "denominator": data.denominators.get(key),
+            }
         out[codes[indicator_id]] = {
             "not_applicable": data.not_applicable,
             "total": data.total,
@@ -84,14 +89,24 @@ def figures_from_json(raw: Any, indicators: list[Indicator]) -> dict[int, Figure
                     _("This indicator is not broken down this way.")
                 ]
                 continue
-            known = {category for category, _label in DIMENSIONS[dimension][1]}
+            known = {category for category, _label in indicator.categories_of(dimension)}
             for category, value in values.items():
                 if category not in known:
                     cell_errors.setdefault("cells", {}).setdefault(dimension, {})[category] = [
                         _("Unknown category.")
                     ]
-                    continue
-                data.cells[(dimension, category)] = value
+                elif indicator.is_ratio:
+                    # A ratio's cell is {"numerator": n, "denominator": d}.
+                    parts = value if isinstance(value, dict) else {}
+                    if set(parts) - {"numerator", "denominator"} or not isinstance(value, dict):
+                        cell_errors.setdefault("cells", {}).setdefault(dimension, {})[category] = [
+                            _("Send a ratio's cell as {numerator, denominator}.")
+                        ]
+                        continue
+                    data.numerators[(dimension, category)] = parts.get("numerator")
+                    data.denominators[(dimension, category)] = parts.get("denominator")
+                else:
+                    data.cells[(dimension, category)] = value
         if cell_errors:
             errors[code] = cell_errors
             continue
@@ -109,7 +124,13 @@ def errors_as_json(error: DjangoValidationError, indicators: list[Indicator]) ->
         code, _sep, rest = key.partition("__")
         if code in codes and rest:
             part = PARTS.get(rest)
-            key = f"figures__{code}__{part}" if part else f"figures__{code}__cells__{rest}"
+            if part:
+                key = f"figures__{code}__{part}"
+            else:  # a cell: dimension__category, and for a ratio's cell __num or __den
+                *cell, last = rest.split("__")
+                if len(cell) == 2:
+                    rest = "__".join([*cell, PARTS.get(last, last)])
+                key = f"figures__{code}__cells__{rest}"
         flat[key] = messages
     return nest_errors(flat)
 
@@ -148,13 +169,29 @@ class ReportSerializer(serializers.ModelSerializer):
         return [tag.pillar for tag in report.pillar_tags.all()]
 
 
-class ReportDetailSerializer(ReportSerializer):
-    figures = serializers.SerializerMethodField()
+class SpendingSerializer(serializers.ModelSerializer):
+    donor = serializers.CharField(source="donor.name", default=None)
 
-    class Meta(ReportSerializer.Meta):
-        fields = [*ReportSerializer.Meta.fields, "narrative", "commune", "figures"]
+    class Meta:
+        model = Spending
+        fields = ["amount", "source", "donor", "pillar"]
         read_only_fields = fields
 
+
+class ReportDetailSerializer(ReportSerializer):
+    figures = serializers.SerializerMethodField()
+    spending = serializers.SerializerMethodField(help_text="Read only in the API.")
+
+    class Meta(ReportSerializer.Meta):
+        fields = [*ReportSerializer.Meta.fields, "narrative", "commune", "figures", "spending"]
+        read_only_fields = fields
+
+    @extend_schema_field(SpendingSerializer(many=True))
+    def get_spending(self, report: ActivityReport) -> Any:
+        lines = report.spending.select_related("donor").order_by("pk")
+        return SpendingSerializer(lines, many=True).data
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
     def get_figures(self, report: ActivityReport) -> dict[str, Any]:
         codes = self.context["indicator_codes"]
         return figures_as_json(inputs_from_figures(report.figures.all()), codes)

@@ -14,6 +14,11 @@ def _figures_json(report) -> dict:
         cells: dict = {}
         for (dimension, category), value in data.cells.items():
             cells.setdefault(dimension, {})[category] = value
+        for (dimension, category), numerator in data.numerators.items():
+            cells.setdefault(dimension, {})[category] = {
+                "numerator": numerator,
+                "denominator": data.denominators[(dimension, category)],
+            }
         figures[code] = {
             "total": data.total,
             "numerator": data.numerator,
@@ -135,3 +140,47 @@ def test_a_failing_create_with_bad_figures_leaves_no_draft(db):
     assert response.status_code == 400
     assert "NOPE" in response.json()["figures"]
     assert not ActivityReport.objects.exists()
+
+
+def test_a_ratio_cell_error_comes_back_under_its_cell(db):
+    report = factories.draft_report(programme_code="peace-house")
+    ratio = next(
+        (i for i in report.programme.indicators.all() if i.is_ratio and i.disaggregations), None
+    )
+    if ratio is None:
+        import pytest
+
+        pytest.skip("no disaggregated ratio in this programme's catalogue")
+    dimension = ratio.disaggregations[0]
+    category = ratio.categories_of(dimension)[0][0]
+
+    response = api_client(report.created_by).patch(
+        f"/api/v1/reports/{report.pk}/",
+        {
+            "figures": {
+                ratio.code: {
+                    "numerator": 1,
+                    "denominator": 2,
+                    "cells": {dimension: {category: {"numerator": 5, "denominator": 2}}},
+                }
+            }
+        },
+        format="json",
+    )
+
+    assert response.status_code == 400
+    cell_errors = response.json()["figures"][ratio.code]["cells"][dimension][category]
+    assert "numerator" in cell_errors
+
+
+def test_spending_lines_are_shown_read_only(db):
+    from reports.models import Spending
+
+    report = factories.draft_report()
+    Spending.objects.create(report=report, amount=1_500_000, source="vwu_own", pillar="prevention")
+
+    body = api_client(report.created_by).get(f"/api/v1/reports/{report.pk}/").json()
+
+    assert body["spending"] == [
+        {"amount": 1_500_000, "source": "vwu_own", "donor": None, "pillar": "prevention"}
+    ]
