@@ -32,7 +32,8 @@ class SwaggerView(SpectacularSwaggerSplitView):
         return view
 
 
-api = DefaultRouter(trailing_slash=True)
+api = DefaultRouter(trailing_slash=True, use_regex_path=True)
+api.include_format_suffixes = False
 api.include_root_view = False
 api.register("indicators", IndicatorViewSet, basename="indicator")
 api.register("programmes", ProgrammeViewSet, basename="programme")

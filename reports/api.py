@@ -443,7 +443,7 @@ class ReportViewSet(
         return self._detail(report)
 
     @extend_schema(request=DecisionSerializer, responses=ReportDetailSerializer)
-    @action(detail=True, methods=["post"], url_path="return")
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request: Request, pk: str) -> Response:
         data, report = self._version(request)
         services.report_return(
@@ -460,7 +460,6 @@ class PeriodViewSet(PortalAPIMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = PeriodSerializer
     lookup_field = "code"
-    lookup_value_regex = r"[0-9]{4}(-Q[1-4]|-[0-9]{2})?"
 
     def get_queryset(self):
         return selectors.periods_in_use()
