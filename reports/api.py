@@ -373,9 +373,8 @@ class ReportViewSet(
             errors["programme"] = [_("Unknown programme code.")]
         if period is None:
             errors["period"] = [_("Unknown period code.")]
-        if errors:
+        if organisation is None or programme is None or period is None:
             raise exceptions.ValidationError(errors)
-        assert organisation is not None and programme is not None and period is not None
         with transaction.atomic():
             try:
                 report = services.report_create(
