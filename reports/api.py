@@ -9,7 +9,12 @@ from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -454,6 +459,11 @@ class ReportViewSet(
         return self._detail(report)
 
 
+@extend_schema_view(
+    retrieve=extend_schema(
+        parameters=[OpenApiParameter("code", str, OpenApiParameter.PATH, description="2026-Q2")]
+    )
+)
 class PeriodViewSet(PortalAPIMixin, viewsets.ReadOnlyModelViewSet):
     """Started periods of the kinds programmes report by, most recent first."""
 
