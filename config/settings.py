@@ -162,6 +162,9 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "simple_history",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "portal",
     "indicators",
     "reports",
@@ -330,6 +333,45 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 # The Django admin never shows a device's secret (TOTP key, its QR code, backup codes).
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# --- REST API (/api/v1/) -----------------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "portal.api_core.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["portal.api_core.ApiRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "portal.api_core.ApiPagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Forms too, so that a session's POST reaches the CSRF check (which reads the form) and is
+    # refused there; the serializers validate whatever arrives.
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "portal.api_core.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Requests per user (or per address, anonymous) and period; counted in the default cache.
+API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="300/minute")
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "NAP-WPS reporting portal API",
+    "DESCRIPTION": "Reports, catalogue, releases and completeness of the NAP-WPS portal.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {"PillarEnum": "indicators.models.Pillar"},
+}
 
 # Content-Security-Policy: everything from the portal itself, no inline script, no other origin.
 CONTENT_SECURITY_POLICY = {

@@ -3,13 +3,54 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog, set_language
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
 
 from config.metrics import metrics_view
 from config.views import HomeView
+from indicators.api import IndicatorViewSet, ProgrammeViewSet
 from portal import twofactor, views
+from portal.api import OrganisationViewSet, PortalAPIMixin
 from portal.forms import LoginForm
+from reports.api import PeriodViewSet, ReportViewSet
+from summaries.api import CompletenessView, ReleaseViewSet
+
+
+class SchemaView(PortalAPIMixin, SpectacularAPIView):
+    pass
+
+
+class SwaggerView(SpectacularSwaggerSplitView):
+    """A page for people: the portal's login (and two-factor) rules apply as to any page."""
+
+    template_name = "api/swagger_ui.html"
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        view = super().as_view(**initkwargs)
+        view.login_required = True  # DRF waives the login rule for its views; not for this page
+        return view
+
+
+api = DefaultRouter(trailing_slash=True, use_regex_path=True)
+api.include_format_suffixes = False
+api.include_root_view = False
+api.register("indicators", IndicatorViewSet, basename="indicator")
+api.register("programmes", ProgrammeViewSet, basename="programme")
+api.register("periods", PeriodViewSet, basename="period")
+api.register("organisations", OrganisationViewSet, basename="organisation")
+api.register("reports", ReportViewSet, basename="report")
+api.register("releases", ReleaseViewSet, basename="release")
+
+api_urls = [
+    *api.urls,
+    path("completeness/", CompletenessView.as_view(), name="completeness"),
+    path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", SwaggerView.as_view(url_name="api:schema"), name="docs"),
+]
 
 urlpatterns = [
+    path("api/v1/", include((api_urls, "api"))),
     path("", HomeView.as_view(), name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("metrics", metrics_view, name="metrics"),
@@ -43,6 +84,12 @@ urlpatterns = [
         "accounts/two-factor/backup-codes/",
         twofactor.BackupCodesView.as_view(),
         name="two_factor_backup_codes",
+    ),
+    path("accounts/api-tokens/", views.ApiTokenView.as_view(), name="api_tokens"),
+    path(
+        "accounts/api-tokens/<int:pk>/revoke/",
+        views.ApiTokenRevokeView.as_view(),
+        name="api_token_revoke",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     # The login page offers the language switch, so it must work before login.

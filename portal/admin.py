@@ -21,8 +21,8 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from portal import services
-from portal.models import LegacyProvince, Membership, Organisation, Province, User
+from portal import api_tokens, services
+from portal.models import ApiToken, LegacyProvince, Membership, Organisation, Province, User
 
 # Fields of an account that give power over the portal itself: superusers only.
 SUPERUSER_ONLY_FIELDS = ("is_superuser", "groups", "user_permissions")
@@ -199,3 +199,34 @@ admin.site.register(
 admin.site.register(
     StaticDevice, type("StaticDeviceAdmin", (DeviceWritesForSuperusers, StaticDeviceAdmin), {})
 )
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are made on the API tokens page (shown once there); here they are seen and revoked."""
+
+    list_display = [
+        "name",
+        "user",
+        "prefix",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    ]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "prefix", "user__email"]
+    readonly_fields = [f.name for f in ApiToken._meta.fields if f.name != "digest"]
+    exclude = ["digest"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset):
+        for token in queryset:
+            api_tokens.token_revoke(actor=request.user, token_id=token.pk)

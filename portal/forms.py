@@ -30,3 +30,22 @@ class TokenForm(forms.Form):
 
     def clean_token(self):
         return "".join(self.cleaned_data["token"].split()).lower()
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=80,
+        help_text=_("What will use the token, such as “province dashboard”."),
+    )
+    days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=365, initial=90)
+    email = forms.EmailField(
+        label=_("For user (e-mail)"),
+        required=False,
+        help_text=_("Administrators only: leave empty for a token of your own."),
+    )
+
+    def __init__(self, *args, for_admin: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not for_admin:
+            del self.fields["email"]

@@ -390,6 +390,9 @@ class AuditEvent(models.Model):
         ADMIN_ADD = "admin_add", _("Admin: added")
         ADMIN_CHANGE = "admin_change", _("Admin: changed")
         ADMIN_DELETE = "admin_delete", _("Admin: deleted")
+        API_TOKEN_CREATED = "api_token_created", _("API token created")
+        API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
+        API_WRITE = "api_write", _("API write")
 
     class Outcome(models.TextChoices):
         SUCCESS = "success", _("Success")
@@ -444,3 +447,41 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("The audit log is append-only.")
+
+
+class ApiToken(models.Model):
+    """A personal API token: it acts as its user, with the user's memberships of the moment.
+
+    Only a SHA-256 digest of the secret is stored; the token is shown once, when it is made.
+    The public `prefix` finds the row without comparing digests across the table."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=80)
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True)
+    digest = models.CharField(_("digest"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        indexes = [models.Index(fields=["user", "-created_at"], name="api_token_user_recent")]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

@@ -1,17 +1,21 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
 from django.http import JsonResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from django.views.generic import ListView
+from django.views.generic import ListView, View
 
-from portal import audit, services
+from portal import api_tokens, audit, services
 from portal.filters import AuditFilter
+from portal.forms import ApiTokenForm
 from portal.health import broker_check, database_check
+from portal.models import User
 from portal.pagination import LenientPaginationMixin
 from portal.selectors import audit_events_for
 from portal.spreadsheets import csv_stream, in_current_language
@@ -149,3 +153,53 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         services.password_changed(actor=None, user=form.user)
         return response
+
+
+class ApiTokenView(View):
+    """The user's personal API tokens: make one (shown once, on this response only), revoke one.
+    An administrator may make a token for another user by e-mail."""
+
+    template_name = "portal/api_tokens.html"
+
+    def _render(self, request, form, issued=None):
+        return render(
+            request,
+            self.template_name,
+            {"form": form, "tokens": api_tokens.tokens_of(user=request.user), "issued": issued},
+        )
+
+    def get(self, request):
+        return self._render(request, ApiTokenForm(for_admin=request.user.is_portal_admin))
+
+    def post(self, request):
+        form = ApiTokenForm(request.POST, for_admin=request.user.is_portal_admin)
+        if not form.is_valid():
+            return self._render(request, form)
+        user = request.user
+        email = form.cleaned_data.get("email")
+        if email:
+            user = User.objects.filter(email__iexact=email).first()
+            if user is None:
+                form.add_error("email", _("No user has this e-mail address."))
+                return self._render(request, form)
+        try:
+            issued = api_tokens.token_create(
+                actor=request.user,
+                user=user,
+                name=form.cleaned_data["name"],
+                days=form.cleaned_data["days"],
+                verified=request.user.is_verified(),
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+            return self._render(request, form)
+        return self._render(request, ApiTokenForm(for_admin=request.user.is_portal_admin), issued)
+
+
+class ApiTokenRevokeView(View):
+    def post(self, request, pk: int):
+        token = get_object_or_404(api_tokens.tokens_of(user=request.user), pk=pk)
+        api_tokens.token_revoke(actor=request.user, token_id=token.pk)
+        messages.success(request, _("The token has been revoked."))
+        return redirect("api_tokens")

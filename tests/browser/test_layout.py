@@ -24,6 +24,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from config import urls as portal_urls
+from portal.api_tokens import token_create
 from reports import services as report_services
 from reports.spending import SpendingInput
 from summaries import aggregation
@@ -109,6 +110,7 @@ def pages(role: str, report_pk: int, level_2_pk: int | None = None) -> list[str]
             f"/reports/{report_pk}/edit/",
             "/accounts/password_change/",
             "/accounts/two-factor/",
+            "/accounts/api-tokens/",
         ]
     return paths
 
@@ -208,6 +210,10 @@ def test_every_main_page_fits_and_passes_axe_for_every_role_and_language(new_pag
         organisation=neighbour, programme_code="anti-trafficking", period_code="2026-Q2"
     )
     report_services.report_approve(reviewer=reviewer, report_id=level_2.pk)  # waits at level 2
+    # A token, so that the API tokens page shows its table.
+    token_create(
+        actor=reporter, user=reporter, name="Bảng điều khiển tỉnh", days=90, verified=False
+    )
 
     problems: list[str] = []
     visitor = new_page("layout-visitor")
@@ -362,6 +368,7 @@ def test_every_admin_page_fits_and_passes_axe_for_a_superuser(new_page, live_ser
     Group.objects.create(name="Biên tập danh mục").permissions.set(
         Permission.objects.filter(codename__in=["view_indicator", "change_indicator"])
     )
+    token_create(actor=superuser, user=superuser, name="Bảng điều khiển", days=30, verified=True)
     seen_from = {"user_agent": "Chromium", "ip_address": "203.0.113.9", "http_accept": "*/*"}
     AccessAttempt.objects.create(  # a stranger's failed log-ins, for axes' lists
         username="khach@example.org",

@@ -141,6 +141,11 @@ REPORT_SCOPED = {
     "reports:attachment_add",
     "reports:attachment_download",
     "reports:attachment_delete",
+    "api:report-detail",
+    "api:report-submit",
+    "api:report-withdraw",
+    "api:report-approve",
+    "api:report-return",
 }
 
 
