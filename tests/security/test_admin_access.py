@@ -26,7 +26,16 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from indicators.models import Donor, Indicator, Programme
-from portal.models import AuditEvent, LegacyProvince, Membership, Organisation, Province, User
+from portal.api_tokens import token_create
+from portal.models import (
+    ApiToken,
+    AuditEvent,
+    LegacyProvince,
+    Membership,
+    Organisation,
+    Province,
+    User,
+)
 from reports import services
 from reports.models import ActivityReport, Attachment, ReportEvent, ReportingPeriod
 from tests import factories
@@ -89,6 +98,9 @@ def other():
         Donor: Donor.objects.order_by("code").first(),
         ReportingPeriod: report.period,
         Group: Group.objects.create(name="editors"),
+        ApiToken: token_create(
+            actor=author, user=author, name="dashboard", days=30, verified=True
+        ).token,
     }
 
 
@@ -207,9 +219,10 @@ def test_every_admin_action_on_another_organisations_objects_is_refused(other, k
             assert response.status_code == 403, (model, action)
 
     assert counts() == before
+    assert not ApiToken.objects.exclude(revoked_at=None).exists()  # "revoke" refused too
 
 
-ACTIONS = {"delete_selected", "cleanup_expired_attempts"}
+ACTIONS = {"delete_selected", "cleanup_expired_attempts", "revoke"}
 
 
 def test_the_admin_has_no_action_beyond_those_checked_above(rf):

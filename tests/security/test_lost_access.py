@@ -194,26 +194,36 @@ def test_pending_e_mails_skip_people_who_lost_access(returned, mailoutbox, loss)
     assert pending_emails_send() == 0  # settled, not retried
 
 
-def test_the_portal_accepts_no_token_or_header_authentication(returned):
-    """No API and no tokens: nothing but the session cookie logs anyone in."""
-    token_apps = {"rest_framework", "rest_framework.authtoken", "knox", "oauth2_provider"}
+def test_pages_take_only_the_session_and_the_api_only_our_personal_tokens(returned):
+    """Pages: nothing but the session cookie logs anyone in. The API (issue 16): the session or a
+    personal token of ours (hashed, expiring, revocable: `portal.api_core`), never HTTP Basic,
+    another library's tokens or a remote-user header."""
+    token_apps = {"rest_framework.authtoken", "knox", "oauth2_provider"}
     assert not token_apps & set(settings.INSTALLED_APPS)
     assert settings.AUTHENTICATION_BACKENDS == [
         "axes.backends.AxesStandaloneBackend",
         "django.contrib.auth.backends.ModelBackend",
     ]
+    assert settings.REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] == [
+        "portal.api_core.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ]
     assert not [m for m in settings.MIDDLEWARE if "RemoteUser" in m]
     from django.test import Client
 
     client = Client()
-    url = returned["report"].get_absolute_url()
-    for header in (
+    report = returned["report"]
+    headers = (
         {"HTTP_AUTHORIZATION": "Token 0123456789abcdef"},
         {"HTTP_AUTHORIZATION": "Bearer 0123456789abcdef"},
         {"HTTP_AUTHORIZATION": "Basic " + "YTpi"},
         {"HTTP_REMOTE_USER": returned["colleague"].email},
         {"REMOTE_USER": returned["colleague"].email},
-    ):
-        response = client.get(url, **header)
+    )
+    for header in headers:
+        response = client.get(report.get_absolute_url(), **header)
         assert response.status_code == 302, header
         assert response["Location"].startswith(reverse("login"))
+    for header in headers:
+        response = client.get(f"/api/v1/reports/{report.pk}/", **header)
+        assert response.status_code == 401, header
