@@ -61,9 +61,10 @@ def test_every_page_for_every_role_runs_the_same_queries_at_n_and_3n_reports():
     assert {role for _label, role in few} == {"reporter", "reviewer", "admin"}
     assert len(few) >= 60
     changed = {key: (few[key], many[key]) for key in few if few[key] != many[key]}
-    # Known differences of data shape, not of size (to be made shape-equal, then removed): at N the
-    # demo reporter has no returned report (an empty list skips its two queries), and the report
-    # page's sample report gains a second figures read at 3N. Anything else must not move.
+    # Differences of data shape, not of size: at N the demo reporter has no returned report (an
+    # empty list skips its rows and pillars queries), and at 3N the sample report has a report of
+    # the previous period, whose figures the page reads beside its own (one query, however many
+    # figures). Anything else must not move.
     shape = {
         ("returned reports", "reporter"): 2,
         ("report page", "reporter"): 1,
