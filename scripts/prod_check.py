@@ -507,6 +507,10 @@ class FakeSentry:
                     body = gzip.decompress(body)
                 elif encoding == "deflate":
                     body = zlib.decompress(body)
+                elif encoding == "br":  # sentry-sdk compresses with brotli whenever it is installed
+                    import brotli
+
+                    body = brotli.decompress(body)
                 raw.append(body)
                 events.extend(envelope_events(body))
                 self.send_response(200)
