@@ -379,6 +379,7 @@ def _copied(sql: str, params: list, counter: Counter) -> Iterator[bytes]:
     from django.db import transaction
 
     with transaction.atomic(), connection.cursor() as cursor:
+        # SET takes no parameters; SORT_MEMORY is this module's constant, never input.
         cursor.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
         cursor.execute("SET LOCAL jit = off")  # compiling costs more than it saves here
         raw = cursor.cursor  # psycopg's own cursor, for its COPY support
@@ -492,6 +493,7 @@ def _server_side(sql: str, params: list) -> Iterator[tuple]:
                 yield from batch
         return
     with transaction.atomic(), connection.cursor() as cursor:
+        # SET takes no parameters; SORT_MEMORY is this module's constant, never input.
         cursor.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
         cursor.execute("SET LOCAL jit = off")
         # A named (server-side) cursor: rows arrive in batches, never all at once.
