@@ -9,8 +9,8 @@ New Roman, the typeface of Vietnamese administrative documents, which Word has e
 import base64
 import datetime
 import io
-from collections.abc import Callable
-from typing import IO
+from collections.abc import Callable, Sequence
+from typing import IO, Any
 
 from django.template.loader import render_to_string
 from django.utils import formats, timezone
@@ -21,6 +21,7 @@ from summaries.nap_report import IndicatorSection, NapReport
 
 CHART_FONTS = ["Noto Sans", "DejaVu Sans"]  # both carry Vietnamese; DejaVu ships with matplotlib
 DOCX_FONT = "Times New Roman"
+TABLE_STYLE = "Light Grid Accent 1"  # a table style every Word template has
 CHART_DPI = 120
 CHART_SIZE = (6.0, 2.4)  # inches: a chart per indicator, a third of a page
 
@@ -159,6 +160,15 @@ def write_pdf(report: NapReport, drawn: dict[str, bytes | None], output: IO[byte
     HTML(string=html(report, drawn)).write_pdf(output)
 
 
+def _headed_table(document: Any, headers: Sequence[str]) -> Any:
+    """A table of the report's style whose first row holds these headers."""
+    table = document.add_table(rows=1, cols=len(headers))
+    table.style = TABLE_STYLE
+    for cell, text in zip(table.rows[0].cells, headers, strict=True):
+        cell.text = text
+    return table
+
+
 def write_docx(report: NapReport, drawn: dict[str, bytes | None], output: IO[bytes]) -> None:
     from docx import Document
     from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -197,10 +207,7 @@ def write_docx(report: NapReport, drawn: dict[str, bytes | None], output: IO[byt
         labels["target_2030"],
         labels["progress"],
     )
-    table = document.add_table(rows=1, cols=len(headers))
-    table.style = "Light Grid Accent 1"
-    for cell, text in zip(table.rows[0].cells, headers, strict=True):
-        cell.text = text
+    table = _headed_table(document, headers)
     for pillar in report.pillars:
         heading = table.add_row().cells
         heading[0].merge(heading[-1]).text = pillar.label
@@ -225,7 +232,7 @@ def write_docx(report: NapReport, drawn: dict[str, bytes | None], output: IO[byt
             document.add_heading(f"{section.code} · {section.name}", level=2)
             rows = section_rows(section, labels)
             table = document.add_table(rows=len(rows), cols=2)
-            table.style = "Light Grid Accent 1"
+            table.style = TABLE_STYLE
             table.alignment = WD_TABLE_ALIGNMENT.LEFT
             for row, (name, text) in zip(table.rows, rows, strict=True):
                 row.cells[0].text = name
@@ -236,10 +243,7 @@ def write_docx(report: NapReport, drawn: dict[str, bytes | None], output: IO[byt
         if pillar.financing is not None:
             document.add_heading(labels["financing"], level=2)
             if pillar.financing:
-                table = document.add_table(rows=1, cols=2)
-                table.style = "Light Grid Accent 1"
-                header = table.rows[0].cells
-                header[0].text, header[1].text = labels["source"], labels["amount"]
+                table = _headed_table(document, (labels["source"], labels["amount"]))
                 for line in pillar.financing:
                     cells = table.add_row().cells
                     cells[0].text = line.source
@@ -267,10 +271,7 @@ def write_docx(report: NapReport, drawn: dict[str, bytes | None], output: IO[byt
         labels["rate"],
         labels["provinces"],
     )
-    table = document.add_table(rows=1, cols=len(headers))
-    table.style = "Light Grid Accent 1"
-    for cell, text in zip(table.rows[0].cells, headers, strict=True):
-        cell.text = text
+    table = _headed_table(document, headers)
     for completeness in report.completeness:
         cells = table.add_row().cells
         values = (
