@@ -106,3 +106,9 @@ def ensure_can_review(user: User, report: ActivityReport) -> None:
         raise PermissionDenied(_("This report is outside your review scope."))
     if is_own_report(user, report):
         raise PermissionDenied(_("You cannot review a report you created or submitted."))
+
+
+def ensure_can_see_overdue(user: User) -> None:
+    """Who owes a report past its deadline: admins everywhere, reviewers in their scope."""
+    if not user.reviews_reports:
+        raise PermissionDenied(_("Only reviewers and administrators see overdue reports."))
