@@ -212,11 +212,12 @@ def mark_visible_reports(*, user: User, notifications: Iterable[Notification]) -
 
 
 def overdue_periods() -> QuerySet[ReportingPeriod]:
-    """Periods whose deadline has passed, latest deadline first: those a report can be overdue
-    for."""
-    return ReportingPeriod.objects.filter(deadline_date__lt=timezone.localdate()).order_by(
-        "-deadline_date", "kind"
-    )
+    """Periods whose deadline has passed, of the kinds active programmes report by, latest
+    deadline first: those a report can be overdue for."""
+    kinds = {programme.period_kind for programme in Programme.objects.filter(is_active=True)}
+    return ReportingPeriod.objects.filter(
+        deadline_date__lt=timezone.localdate(), kind__in=kinds
+    ).order_by("-deadline_date", "kind")
 
 
 def overdue_for(
