@@ -56,9 +56,8 @@ def test_an_admin_sees_every_province_that_owes_the_last_period_by_province(clie
 
     assert response.status_code == 200
     assert response.context["period"].code == "2026-Q2"
-    assert names(response) == sorted([world["drafted"].name, world["hanoi"].name]) + [
-        world["saigon"].name
-    ]
+    in_hanoi = sorted([world["drafted"].name, world["hanoi"].name])
+    assert names(response) == [*in_hanoi, world["saigon"].name]
     assert [(place.code, owed) for place, owed in response.context["counts"]] == [
         ("01", 2),
         ("79", 1),
