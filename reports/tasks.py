@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from reports.notifications import event_emails_send, pending_emails_send
-from reports.reminders import deadline_reminders_send, review_digests_send
+from reports.reminders import deadline_reminders_send, reminder_emails_send, review_digests_send
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -12,8 +12,9 @@ def send_event_emails(event_id: int) -> int:
 
 @shared_task(acks_late=True)
 def send_pending_emails() -> int:
-    """E-mail notifications whose e-mail never went out (the broker was down, say)."""
-    return pending_emails_send()
+    """E-mail notifications whose e-mail never went out (the broker was down, the mail server
+    failed): report notices and deadline reminders."""
+    return pending_emails_send() + reminder_emails_send()
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

@@ -308,3 +308,24 @@ def test_the_daily_jobs_are_in_the_beat_schedule():
     tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
 
     assert {"reports.tasks.send_deadline_reminders", "reports.tasks.send_review_digests"} <= tasks
+
+
+def test_a_mail_server_failure_leaves_the_reminder_for_the_catch_up_task(
+    owing, mailoutbox, monkeypatch
+):
+    from reports import tasks
+
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("mail server down")
+
+    with time_machine.travel(morning(day(0)), tick=False):
+        with monkeypatch.context() as patched:
+            patched.setattr(reminders, "send_mass_mail", refuse)
+            with pytest.raises(OSError):
+                reminders.deadline_reminders_send()
+        assert Notification.objects.get().emailed_at is None
+
+        assert tasks.send_pending_emails() == 1
+        assert tasks.send_deadline_reminders() == 0
+
+    assert len(mailoutbox) == 1
