@@ -82,7 +82,7 @@ def _rows(content: bytes) -> list[dict[str, str]]:
         raise MappingImportError(
             [_("The first line must be the header: %(header)s.") % {"header": ",".join(HEADER)}]
         )
-    rows = []
+    rows: list[dict[str, str]] = []
     try:
         for values in reader:
             if len(rows) >= MAX_ROWS:

@@ -197,7 +197,10 @@ def adx_document(export: Export, *, exported_at: datetime.datetime | None = None
             categoryOptionCombo=value.category_option_combo,
             value=str(value.value),
         )
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    document: bytes = etree.tostring(
+        root, xml_declaration=True, encoding="UTF-8", pretty_print=True
+    )
+    return document
 
 
 _schema: etree.XMLSchema | None = None
@@ -248,7 +251,8 @@ def import_summary(body: Any) -> dict[str, Any]:
     a web message holding it in `response`."""
     if not isinstance(body, dict):
         return {}
-    summary = body.get("response") if isinstance(body.get("response"), dict) else body
+    response = body.get("response")
+    summary: dict[str, Any] = response if isinstance(response, dict) else body
     count = summary.get("importCount") or {}
     conflicts = summary.get("conflicts") or []
     return {
