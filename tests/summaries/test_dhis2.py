@@ -541,3 +541,50 @@ def test_the_push_button_queues_a_push_for_an_admin_and_refuses_others(
     assert response.status_code == 302
     assert Dhis2Push.objects.get().status == Dhis2Push.Status.DONE
     assert len(stub.requests) == 2
+
+
+def test_the_page_reads_in_a_constant_number_of_queries(
+    client, release, django_assert_max_num_queries
+):
+    factories.dhis2_map_everything()
+    admin = factories.admin_user()
+    client.force_login(admin)
+    for _number in range(3):
+        Dhis2Push.objects.create(release=release, requested_by=admin, status="failed")
+    url = f"/summaries/releases/{release.pk}/dhis2/"
+    client.get(url)
+
+    with django_assert_max_num_queries(20):
+        assert client.get(url).status_code == 200
+
+
+def test_the_command_writes_the_files_and_lists_what_is_unmapped(release, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    factories.dhis2_map_everything()
+    OrgUnitMapping.objects.filter(province__code="79").delete()
+    err = StringIO()
+
+    call_command(
+        "dhis2_export",
+        release=release.pk,
+        file_format="adx",
+        output=str(tmp_path / "r.adx.xml"),
+        stdout=StringIO(),
+        stderr=err,
+    )
+    call_command(
+        "dhis2_export",
+        release=release.pk,
+        file_format="json",
+        output=str(tmp_path / "r.json"),
+        stdout=StringIO(),
+        stderr=StringIO(),
+    )
+
+    assert "unmapped places: 79" in err.getvalue()
+    assert dhis2.adx_errors((tmp_path / "r.adx.xml").read_bytes()) == []
+    written = json.loads((tmp_path / "r.json").read_text())
+    assert written == dhis2.data_value_set(dhis2.build_export(release))
