@@ -4,6 +4,7 @@ mapped, and the endpoints in a schema that validates."""
 import json
 
 import pytest
+from django.utils import translation
 from openapi_spec_validator import validate
 
 from summaries import aggregation, dhis2
@@ -12,6 +13,13 @@ from tests import factories
 from tests.api.conftest import api_client
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English (the portal's default language is Vietnamese)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

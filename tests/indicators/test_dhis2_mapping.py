@@ -4,6 +4,7 @@ CSV all or nothing with each bad row named, by administrators only."""
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from indicators.dhis2 import MappingImportError, mapping_import
 from indicators.models import (
@@ -16,6 +17,14 @@ from portal.models import AuditEvent
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English (the portal's default language is Vietnamese)."""
+    with translation.override("en"):
+        yield
+
 
 HEADER = "mapping,code,cell,uid\n"
 
@@ -181,7 +190,7 @@ def test_the_admin_edits_a_mapping_and_refuses_a_bad_uid(client):
         {"indicator": indicator.pk, "data_element": "fbfJHSPpUQD", "denominator_data_element": ""},
     )
 
-    assert refused.status_code == 200 and "11 letters and digits" in refused.content.decode()
+    assert refused.status_code == 200 and "11 chữ cái và chữ số" in refused.content.decode()
     assert accepted.status_code == 302
     assert DataElementMapping.objects.get().data_element == "fbfJHSPpUQD"
     assert client.get("/admin/indicators/orgunitmapping/").status_code == 200

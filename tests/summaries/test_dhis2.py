@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import translation
 from lxml import etree
 
 from indicators.models import CategoryOptionComboMapping, DataElementMapping, OrgUnitMapping
@@ -21,6 +22,13 @@ from tests import factories
 from tests.summaries.test_releases import approve
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English (the portal's default language is Vietnamese)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -286,7 +294,7 @@ def test_the_mapping_imports_from_the_page_all_or_nothing(client, release):
     good = b"mapping,code,cell,uid\ndata_element,TA-01,,D000000001A\norg_unit,01,,O000000001A\n"
 
     refused = client.post(url, {"file": SimpleUploadedFile("m.csv", bad)}, follow=True)
-    assert "Line 3" in refused.content.decode()
+    assert "Dòng 3" in refused.content.decode()  # the page speaks Vietnamese by default
     assert not DataElementMapping.objects.exists()
 
     client.post(url, {"file": SimpleUploadedFile("m.csv", good)})
