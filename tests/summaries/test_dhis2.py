@@ -596,3 +596,29 @@ def test_the_command_writes_the_files_and_lists_what_is_unmapped(release, tmp_pa
     assert dhis2.adx_errors((tmp_path / "r.adx.xml").read_bytes()) == []
     written = json.loads((tmp_path / "r.json").read_text())
     assert written == dhis2.data_value_set(dhis2.build_export(release))
+
+
+def test_conflicts_in_the_import_mark_the_push_failed_with_what_dhis2_imported(
+    release, stub, django_capture_on_commit_callbacks
+):
+    factories.dhis2_map_everything()
+    stub.answers["false"] = (
+        409,
+        stub.summary(
+            "WARNING",
+            imported=5,
+            ignored=1,
+            conflicts=[{"object": "202604", "value": "Period is locked for data entry"}],
+        ),
+    )
+
+    failed = push(factories.admin_user(), release, django_capture_on_commit_callbacks)
+
+    assert failed.status == Dhis2Push.Status.FAILED
+    assert failed.error == "DHIS2 reported 1 conflicts: Period is locked for data entry"
+    assert failed.dry_run_summary["status"] == "SUCCESS"
+    assert (failed.import_summary["imported"], failed.import_summary["ignored"]) == (5, 1)
+    assert (
+        "import WARNING imported=5"
+        in AuditEvent.objects.filter(action="dhis2_push").order_by("pk").last().detail
+    )
