@@ -23,7 +23,7 @@ import csv
 import io
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -36,6 +36,7 @@ from indicators.models import (
 )
 from portal import audit
 from portal.models import Province, User
+from portal.permissions import ensure_admin
 
 NATIONAL_CODE = "VN"
 HEADER = ["mapping", "code", "cell", "uid"]
@@ -102,8 +103,7 @@ def mapping_import(*, actor: User, content: bytes) -> MappingImported:
     Raises PermissionDenied for anyone but a national administrator, MappingImportError with
     every row's problem (line numbers as a spreadsheet shows them) when any row is wrong.
     """
-    if not actor.is_portal_admin:
-        raise PermissionDenied(_("Only national administrators can do this."))
+    ensure_admin(actor)
     rows = _rows(content)
     indicators = {indicator.code: indicator for indicator in Indicator.objects.all()}
     provinces = {province.code: province for province in Province.objects.all()}

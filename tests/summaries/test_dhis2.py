@@ -622,3 +622,12 @@ def test_conflicts_in_the_import_mark_the_push_failed_with_what_dhis2_imported(
         "import WARNING imported=5"
         in AuditEvent.objects.filter(action="dhis2_push").order_by("pk").last().detail
     )
+
+
+def test_the_releases_page_links_to_dhis2_for_administrators_only(client, release):
+    link = f"/summaries/releases/{release.pk}/dhis2/"
+    client.force_login(factories.reviewer())
+    assert link not in client.get("/summaries/releases/").content.decode()
+
+    client.force_login(factories.admin_user())
+    assert link in client.get("/summaries/releases/").content.decode()
