@@ -23,7 +23,7 @@ def organisations_of_existing_notices(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("indicators", "0008_programme_approval_levels"),
-        ("portal", "0011_user_email_reminders"),
+        ("portal", "0012_user_email_reminders"),
         ("reports", "0014_notification_list"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -7,7 +7,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-BEFORE = [("reports", "0014_notification_list"), ("portal", "0010_audit_actions_api_and_report")]
+BEFORE = [("reports", "0014_notification_list"), ("portal", "0011_audit_actions_dhis2")]
 
 
 def _migrate(targets):

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("portal", "0010_audit_actions_api_and_report"),
+        ("portal", "0011_audit_actions_dhis2"),
     ]
 
     operations = [
