@@ -535,7 +535,7 @@ class ImportTemplateForm(forms.Form):
         fields["periods"].widget.attrs["size"] = 6
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         programme, periods = data.get("programme"), data.get("periods")
         if programme and periods:
             wrong = [p for p in periods if p.kind != programme.period_kind]

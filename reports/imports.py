@@ -35,7 +35,7 @@ from typing import Any
 
 from django import forms as django_forms
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import TYPE_FORMULA
@@ -321,7 +321,7 @@ def _add_validations(sheet, columns: list[Column], *, last_row: int) -> None:
     for validation, kind in ((figures, "figure"), (marks, "na"), (organisations, "organisation")):
         cells = span(kind)
         if cells:
-            validation.sqref = cells  # type: ignore[assignment]
+            validation.sqref = cells
             sheet.add_data_validation(validation)
 
 
@@ -530,6 +530,7 @@ class _Reader:
         self.current: Row | None = None  # the row being read
         self.indicators = indicators_of(programme)
         self.columns = template_columns(self.indicators)
+        self.by_key = {column.key: index for index, column in enumerate(self.columns)}
         periods = ReportingPeriod.objects.filter(kind=programme.period_kind)
         self.periods = {period.code: period for period in periods}
         self.provinces = {province.code: province for province in Province.objects.all()}
@@ -690,7 +691,7 @@ class _Reader:
     def read_row(self, cells) -> Row:
         number = cells[0].row
         row = self.current = Row(number=number)
-        by_key = {column.key: index for index, column in enumerate(self.columns)}
+        by_key = self.by_key
 
         def cell_at(key: str):
             index = by_key[key]
@@ -870,6 +871,21 @@ def process(
     by_key = {column.key: index for index, column in enumerate(sheet.columns)}
     organisation_ids = {row.organisation_id for row in sheet.rows if row.organisation_id}
     organisations = Organisation.objects.select_related("province").in_bulk(organisation_ids)
+    # The programme's indicators, read once: every report below shares this programme object,
+    # so the services' `report.programme.indicators.all()` reads them from here.
+    prefetch_related_objects([programme], "indicators")
+    # The reports the rows may change, read and locked in one query.
+    existing = {
+        (report.organisation_id, report.period_id): report
+        for report in ActivityReport.objects.select_for_update(of=("self",))
+        .select_related("period", "organisation")
+        .filter(
+            programme=programme,
+            organisation__in=sorted(organisation_ids),
+            period__in=sorted({row.period.pk for row in sheet.rows if row.period}),
+        )
+        .prefetch_related("figures", "pillar_tags")
+    }
     seen: dict[tuple[int, int], int] = {}
     total = max(len(sheet.rows), 1)
 
@@ -927,20 +943,23 @@ def process(
             )
             continue
         seen[(organisation.pk, row.period.pk)] = row.number
+        # No savepoint per row: a refused row may leave writes behind, but any error rolls
+        # the whole transaction back (the dry run always rolls back), and 500 savepoints cost
+        # two round trips each.
         try:
-            with transaction.atomic():
-                entry.update(
-                    _process_row(
-                        row,
-                        organisation=organisation,
-                        programme=programme,
-                        actor=actor,
-                        scope=scope,
-                        submit=submit,
-                        services=services,
-                        inputs_from_figures=inputs_from_figures,
-                    )
+            entry.update(
+                _process_row(
+                    row,
+                    organisation=organisation,
+                    programme=programme,
+                    report=existing.get((organisation.pk, row.period.pk)),
+                    actor=actor,
+                    scope=scope,
+                    submit=submit,
+                    services=services,
+                    inputs_from_figures=inputs_from_figures,
                 )
+            )
         except _RowRefused as refused:
             entry["action"] = "error"
             if isinstance(refused.errors, dict):
@@ -969,24 +988,21 @@ def _process_row(
     *,
     organisation: Organisation,
     programme: Programme,
+    report: ActivityReport | None,
     actor: User,
     scope: set[int] | None,
     submit: bool,
     services: Any,
     inputs_from_figures: Callable,
 ) -> dict:
-    """Create or change one report through the services; raise _RowRefused with every error."""
+    """Create or change one report through the services; raise _RowRefused with every error.
+    `report` is the existing one, locked, if any."""
     assert row.period is not None
     try:
         access.ensure_may_import_for(actor, organisation.pk, scope)
-        report = (
-            ActivityReport.objects.select_for_update(of=("self",))
-            .select_related("period", "programme", "organisation")
-            .filter(organisation=organisation, programme=programme, period=row.period)
-            .first()
-        )
         created = report is None
         if report is None:
+            # A report made in this transaction is seen by nobody else: no lock to take.
             report = services._open_report(
                 actor=actor,
                 organisation=organisation,
@@ -995,14 +1011,17 @@ def _process_row(
                 title=row.texts[TITLE],
                 province=row.province,
             )
-            report = services._locked(report.pk)
+            pillars = [programme.default_pillar]
+        else:
+            pillars = [tag.pillar for tag in report.pillar_tags.all()]
+        report.programme = programme  # with its indicators read once
         figures = {pk: data for pk, data in row.figures.items() if not data.is_empty()}
         content = services.ReportContent(
             title=row.texts[TITLE] or report.title,
             narrative=row.texts[NARRATIVE] or report.narrative,
             commune=row.texts[COMMUNE] or report.commune,
             province_id=row.province.pk if row.province else None,
-            pillars=list(report.pillar_tags.values_list("pillar", flat=True)),
+            pillars=pillars,
             figures=figures,
         )
         if not created:

@@ -765,7 +765,7 @@ def report_import_upload(*, actor: User, upload: UploadedFile, submit: bool) -> 
     with transaction.atomic():
         job = ReportImport(
             token=token,
-            original_name=PurePath(cast(str, upload.name or "import.xlsx")).name[:200],
+            original_name=PurePath(upload.name or "import.xlsx").name[:200],
             uploaded_by=actor,
             language=translation.get_language() or "vi",
             submit=submit,
@@ -785,10 +785,32 @@ def _read_import(job: ReportImport) -> "imports.Sheet":
         return imports.read_workbook(handle.read())
 
 
+def _import_broke(import_id: int) -> None:
+    """An unexpected failure (the database went away, a bug): the import is marked failed, with
+    nothing saved (its transaction was rolled back), and the error goes on to Celery's log."""
+    job = ReportImport.objects.get(pk=import_id)
+    with translation.override(job.language):
+        message = _(
+            "Something went wrong while reading the file, and nothing was saved. Upload it "
+            "again; if it happens again, tell the national team."
+        )
+    ReportImport.objects.filter(pk=import_id).update(
+        status=ReportImport.Status.FAILED, errors=_file_errors(message), finished_at=timezone.now()
+    )
+
+
 def report_import_check(*, import_id: int) -> ReportImport:
     """The dry run: every row goes through the report services inside a transaction that is
     then rolled back, so the plan and the errors are exactly what the import would meet.
     Safe to repeat (a checked import is left as it is)."""
+    try:
+        return _report_import_check(import_id)
+    except Exception:
+        _import_broke(import_id)
+        raise
+
+
+def _report_import_check(import_id: int) -> ReportImport:
     job = ReportImport.objects.select_related("uploaded_by").get(pk=import_id)
     if job.status != ReportImport.Status.CHECKING:
         return job
@@ -838,6 +860,14 @@ def report_import_run(*, import_id: int) -> ReportImport:
     """Import a confirmed file all or nothing, through the same services as the dry run, with
     one audit entry. Anything that changed since the dry run and now fails (a period locked, a
     report submitted meanwhile) fails the whole import, with its errors. Safe to repeat."""
+    try:
+        return _report_import_run(import_id)
+    except Exception:
+        _import_broke(import_id)
+        raise
+
+
+def _report_import_run(import_id: int) -> ReportImport:
     with transaction.atomic():
         job = (
             ReportImport.objects.select_for_update(of=("self",))

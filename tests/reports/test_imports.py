@@ -25,6 +25,7 @@ def _media_in_a_temporary_directory(settings, tmp_path):
     """Uploaded files go to a directory of the test's own."""
     settings.MEDIA_ROOT = tmp_path
 
+
 COMPLETE = {
     "TA-01__total": 5,
     "TA-02__total": 10,
@@ -605,3 +606,22 @@ def test_the_pages_download_a_template_and_show_the_dry_run(
         },
     )
     assert other.status_code == 400  # an organisation outside the user's scope is not a choice
+
+
+def test_an_import_that_breaks_unexpectedly_is_marked_failed_with_nothing_saved(
+    upload, monkeypatch
+):
+    user = factories.reporter()
+    job = upload(user, fill(template([user.membership_list[0].organisation]), {3: COMPLETE}))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(services, "_save_content", broken)
+    services.report_import_confirm(actor=user, import_id=job.pk)
+    with pytest.raises(RuntimeError):
+        services.report_import_run(import_id=job.pk)  # as the Celery task runs it
+
+    job.refresh_from_db()
+    assert job.status == ReportImport.Status.FAILED
+    assert job.errors and not ActivityReport.objects.exists()
