@@ -646,10 +646,19 @@ class ImportDetailView(TemplateView):
             action: sum(1 for row in plan if row.get("action") == action)
             for action in ("create", "update", "unchanged", "empty", "error")
         }
+        # A parent chapter's reporter imports drafts they cannot open (drafts stay with their
+        # organisation): only the reports the user may see get a link (one query).
+        ids = [row["report"] for row in plan if row.get("report")]
+        visible = set(
+            selectors.reports_visible_to(user=self.request.user)
+            .filter(pk__in=ids)
+            .values_list("pk", flat=True)
+        )
         return super().get_context_data(
             job=job,
             progress=services.report_import_progress(job),
             counts=counts,
+            visible=visible,
             **kwargs,
         )
 

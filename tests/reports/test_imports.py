@@ -625,3 +625,27 @@ def test_an_import_that_breaks_unexpectedly_is_marked_failed_with_nothing_saved(
     job.refresh_from_db()
     assert job.status == ReportImport.Status.FAILED
     assert job.errors and not ActivityReport.objects.exists()
+
+
+def test_the_import_page_links_only_the_reports_the_importer_may_open(client, upload, confirm):
+    province = factories.province("01")
+    parent = factories.OrganisationFactory(kind=Organisation.Kind.VWU_PROVINCIAL, province=province)
+    child = factories.OrganisationFactory(
+        kind=Organisation.Kind.VWU_COMMUNE, province=province, parent=parent
+    )
+    user = factories.reporter(organisation=parent)
+    drafts = confirm(user, upload(user, fill(template([child]), {3: COMPLETE})))
+    submitted = confirm(
+        user, upload(user, fill(template([child], ("2026-Q1",)), {3: COMPLETE}), submit=True)
+    )
+    client.force_login(user)
+
+    draft_page = client.get(reverse("reports:import_detail", args=[drafts.pk])).content.decode()
+    submitted_page = client.get(
+        reverse("reports:import_detail", args=[submitted.pk])
+    ).content.decode()
+
+    draft_id = drafts.plan[0]["report"]
+    submitted_id = submitted.plan[0]["report"]
+    assert f"/reports/{draft_id}/" not in draft_page  # a child's draft: not the parent's to open
+    assert f"/reports/{submitted_id}/" in submitted_page
