@@ -87,7 +87,8 @@ def main() -> None:
 
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="bench-imports-")
     # The services queue the dry run and the import as Celery tasks; here they are called
-    # directly, timed one by one, whatever the broker settings.
+    # directly, timed one by one, whatever the broker settings. (This also leaves out what the
+    # import queues after it commits: one e-mail task per submitted report.)
     services.enqueue_on_commit = lambda *args: None
     translation.activate("vi")
     programme = Programme.objects.get(code=args.programme)
