@@ -649,3 +649,30 @@ def test_the_import_page_links_only_the_reports_the_importer_may_open(client, up
     submitted_id = submitted.plan[0]["report"]
     assert f"/reports/{draft_id}/" not in draft_page  # a child's draft: not the parent's to open
     assert f"/reports/{submitted_id}/" in submitted_page
+
+
+def test_a_template_for_periods_the_programme_does_not_report_by_is_refused(client):
+    user = factories.reporter()
+    client.force_login(user)
+
+    response = client.get(
+        reverse("reports:import_template"),
+        {
+            "programme": factories.programme().pk,
+            "organisations": [user.membership_list[0].organisation.pk],
+            "periods": [factories.period("2026").pk],
+        },
+    )
+
+    assert response.status_code == 400  # the page speaks Vietnamese by default
+    assert "hãy chọn các kỳ như vậy" in response.content.decode()
+
+
+def test_the_progress_of_a_running_check_is_read_from_the_cache(upload):
+    user = factories.reporter()
+    job = upload(user, fill(template([user.membership_list[0].organisation]), {3: COMPLETE}))
+    job.status, job.progress = ReportImport.Status.IMPORTING, 0
+
+    services._progress_writer(job)(40)
+
+    assert services.report_import_progress(job) == 40
