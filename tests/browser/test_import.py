@@ -5,7 +5,6 @@ the reports in the list. The import pages fit and pass axe, in Vietnamese and En
 import io
 
 import pytest
-from django.conf import settings
 from openpyxl import load_workbook
 
 from reports import imports
@@ -65,8 +64,9 @@ def upload(page, name: str, data: bytes, *, submitted: bool) -> None:
 
 
 def test_a_reporter_imports_a_template_after_fixing_the_errors_the_dry_run_lists(
-    new_page, live_server, tmp_path
+    new_page, live_server, tmp_path, settings
 ):
+    settings.MEDIA_ROOT = tmp_path / "media"  # the uploads go to a directory of the test's own
     organisation = factories.OrganisationFactory(name="Hội LHPN phường Kim Mã")
     reporter = factories.reporter(organisation=organisation)
     page = new_page("import")
