@@ -857,10 +857,15 @@ def process(
     actor: User,
     submit: bool,
     step: Callable[[int], None] = lambda _percent: None,
+    checked: list[dict] | None = None,
 ) -> Outcome:
     """Check every row through the report services, writing as it goes (the caller's
     transaction decides whether any of it stays): the dry run rolls it all back, the import
-    commits it when nothing failed. Every row's errors are collected, not only the first."""
+    commits it when nothing failed. Every row's errors are collected, not only the first.
+
+    `checked` is the dry run's plan, given to the import: a report that was created or changed
+    by someone else since the check (its version differs) is an error, so that the import never
+    overwrites what the uploader has not seen."""
     from reports import services
     from reports.figures import inputs_from_figures
 
@@ -946,13 +951,31 @@ def process(
         # No savepoint per row: a refused row may leave writes behind, but any error rolls
         # the whole transaction back (the dry run always rolls back), and 500 savepoints cost
         # two round trips each.
+        report = existing.get((organisation.pk, row.period.pk))
+        if checked is not None:
+            seen_then = next((e for e in checked if e.get("row") == row.number), {})
+            if (report.version if report else None) != seen_then.get("version"):
+                entry["action"] = "error"
+                outcome.add_errors(
+                    [
+                        row_error(
+                            row,
+                            None,
+                            _(
+                                "This report was created or changed after the check. Upload "
+                                "the file again to see what the import would change now."
+                            ),
+                        )
+                    ]
+                )
+                continue
         try:
             entry.update(
                 _process_row(
                     row,
                     organisation=organisation,
                     programme=programme,
-                    report=existing.get((organisation.pk, row.period.pk)),
+                    report=report,
                     actor=actor,
                     scope=scope,
                     submit=submit,
@@ -1033,7 +1056,7 @@ def _process_row(
                 and _comparable(figures) == _comparable(inputs_from_figures(report.figures.all()))
             )
             if same and not (submit and report.is_editable):
-                return {"action": "unchanged", "report": report.pk}
+                return {"action": "unchanged", "report": report.pk, "version": report.version}
             if not report.is_editable:
                 raise _RowRefused(
                     [
@@ -1052,6 +1075,7 @@ def _process_row(
         if errors:
             raise _RowRefused(errors)
         changes = 0
+        version_before = report.version
         if not created:
             before = _comparable(inputs_from_figures(report.figures.all()))
             after = _comparable(figures)
@@ -1063,4 +1087,10 @@ def _process_row(
         ) from None
     except (services.WorkflowError, PermissionDenied) as error:
         raise _RowRefused([str(error)]) from None
-    return {"action": "create" if created else "update", "changes": changes, "report": report.pk}
+    return {
+        "action": "create" if created else "update",
+        "changes": changes,
+        "report": report.pk,
+        # The version the report had before this row: the import checks it is still the same.
+        "version": None if created else version_before,
+    }

@@ -884,7 +884,11 @@ def _report_import_run(import_id: int) -> ReportImport:
             else:
                 with transaction.atomic():
                     outcome = imports.process(
-                        sheet, actor=job.uploaded_by, submit=job.submit, step=_progress_writer(job)
+                        sheet,
+                        actor=job.uploaded_by,
+                        submit=job.submit,
+                        step=_progress_writer(job),
+                        checked=job.plan,
                     )
                     if outcome.error_count:
                         transaction.set_rollback(True)

@@ -676,3 +676,23 @@ def test_the_progress_of_a_running_check_is_read_from_the_cache(upload):
     services._progress_writer(job)(40)
 
     assert services.report_import_progress(job) == 40
+
+
+def test_a_report_changed_after_the_check_is_not_overwritten_by_the_import(upload, confirm):
+    report = factories.draft_report()
+    user = report.created_by
+    with translation.override("en"):
+        job = upload(user, fill(template([report.organisation]), {3: COMPLETE}))
+    assert [row["action"] for row in job.plan] == ["update"]
+    services.report_update(  # a colleague saves the draft on the form meanwhile
+        actor=user,
+        report_id=report.pk,
+        content=services.ReportContent(title="Sửa trên biểu mẫu"),
+    )
+
+    job = confirm(user, job)
+
+    assert job.status == ReportImport.Status.FAILED
+    assert any("changed after the check" in m for m in messages_of(job))
+    report.refresh_from_db()
+    assert report.title == "Sửa trên biểu mẫu" and not report.figures.exists()
