@@ -7,7 +7,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-BEFORE = [("reports", "0014_notification_list"), ("portal", "0011_audit_actions_dhis2")]
+BEFORE = [("reports", "0015_reportimport"), ("portal", "0012_audit_action_report_import")]
 
 
 def _migrate(targets):

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("portal", "0011_audit_actions_dhis2"),
+        ("portal", "0012_audit_action_report_import"),
     ]
 
     operations = [

@@ -23,8 +23,8 @@ def organisations_of_existing_notices(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("indicators", "0008_programme_approval_levels"),
-        ("portal", "0012_user_email_reminders"),
-        ("reports", "0014_notification_list"),
+        ("portal", "0013_user_email_reminders"),
+        ("reports", "0015_reportimport"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
