@@ -57,7 +57,7 @@ def _worker_script(setting: str) -> str:
         "pages": [reverse("reports:offline"), reverse("reports:needs_connection")],
         "precache": precache,
         "catalog": reverse("javascript-catalog"),
-        "static_url": staticfiles_storage.url("x")[:-1],
+        "static_url": staticfiles_storage.base_url,
     }
     imports = ", ".join(json.dumps(staticfiles_storage.url(name)) for name in WORKER_SCRIPTS)
     return f"var PORTAL_WORKER = {json.dumps(config)};\nimportScripts({imports});\n{body}"
