@@ -7,7 +7,6 @@ import json
 from functools import lru_cache
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_not_required
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpResponse
@@ -57,17 +56,16 @@ def _worker_script(setting: str) -> str:
         "pages": [reverse("reports:offline"), reverse("reports:needs_connection")],
         "precache": precache,
         "catalog": reverse("javascript-catalog"),
-        "static_url": staticfiles_storage.base_url,
+        "static_url": settings.STATIC_URL,
     }
     imports = ", ".join(json.dumps(staticfiles_storage.url(name)) for name in WORKER_SCRIPTS)
     return f"var PORTAL_WORKER = {json.dumps(config)};\nimportScripts({imports});\n{body}"
 
 
-@login_not_required
 @require_GET
 def service_worker(request):
-    """The worker holds no one's data (it is the same for everybody): no login needed, and an
-    update check made after a logout still finds it."""
+    """The worker's script (the same for everybody). Like every page it needs a login: logging
+    out unregisters the worker (static/js/offline/register.js)."""
     setting = settings.OFFLINE_APP_VERSION
     script = _worker_script(setting) if not settings.DEBUG else _worker_script.__wrapped__(setting)
     response = HttpResponse(script, content_type="text/javascript; charset=utf-8")

@@ -214,6 +214,7 @@ def offline_change_apply(*, actor: User, change: OfflineChange) -> Applied:
         return Applied(receipt.report, receipt.submitted, repeated=True)
     try:
         with transaction.atomic():
+            expected: int | None
             if change.report_id is None:
                 report = _new_report(actor, change)
                 expected = report.version

@@ -595,6 +595,9 @@ def _change_from(data: Any) -> offline.OfflineChange:
             raise ValidationError(_("The change is malformed: %(field)s.") % {"field": name})
         return value[:limit]
 
+    if data.get("report") is not None and data.get("base_version") is None:
+        # Without the version it was based on, a change could overwrite unseen work.
+        raise ValidationError(_("The change does not say which version it was based on."))
     return offline.OfflineChange(
         key=key,
         report_id=whole_or_none("report"),
@@ -634,7 +637,9 @@ def offline_sync(request):
         return JsonResponse({"message": str(error)}, status=409)
     except ValidationError as error:
         errors = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
-        return JsonResponse({"message": _("Correct the figures marked."), "errors": errors}, 400)
+        return JsonResponse(
+            {"message": _("Correct the figures marked."), "errors": errors}, status=400
+        )
     except DRFValidationError as error:
         return JsonResponse(
             {"message": _("Correct the figures marked."), "errors": error.detail}, status=400

@@ -267,8 +267,9 @@ def test_a_submission_made_offline_arrives_once_and_logging_out_clears_the_devic
     device.click("#logout-form button")
     device.wait_for_url("**/accounts/login/**")
     left = device.evaluate(
-        "Promise.all([indexedDB.databases(), caches.keys()])"
-        ".then(([dbs, keys]) => [dbs.map(d => d.name), keys])"
+        "Promise.all([indexedDB.databases(), caches.keys(),"
+        " navigator.serviceWorker.getRegistrations()])"
+        ".then(([dbs, keys, workers]) => [dbs.map(d => d.name), keys, workers.length])"
     )
 
     assert [d["submit"] for d in queued] == [True]
@@ -276,7 +277,7 @@ def test_a_submission_made_offline_arrives_once_and_logging_out_clears_the_devic
     report.refresh_from_db()
     assert report.status == ActivityReport.Status.SUBMITTED
     assert report.events.filter(kind=ReportEvent.Kind.SUBMITTED).count() == 1
-    assert left == [[], []]
+    assert left == [[], [], 0]
 
 
 def test_a_new_worker_version_replaces_the_old_cache(device, draft, settings):

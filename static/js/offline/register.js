@@ -62,8 +62,8 @@
   window.addEventListener("online", sync);
   window.addEventListener("offline", render);
 
-  // Logging out clears what the device keeps (the reports not yet sent too: the reporter is
-  // asked first, and may stay to send them).
+  // Logging out clears what the device keeps and removes the service worker (the reports not
+  // yet sent too: the reporter is asked first, and may stay to send them).
   var logout = document.getElementById("logout-form");
   if (logout) {
     logout.addEventListener("submit", function (event) {
@@ -75,7 +75,10 @@
           "%s reports on this device have not been sent and will be deleted. Log out anyway?", count), [count]))) {
           return;
         }
-        PortalOffline.clearAll().then(function () {
+        var workers = "serviceWorker" in navigator ? navigator.serviceWorker.getRegistrations().then(function (registrations) {
+          return Promise.all(registrations.map(function (registration) { return registration.unregister(); }));
+        }) : Promise.resolve();
+        Promise.all([PortalOffline.clearAll(), workers]).then(function () {
           logout.dataset.cleared = "1";
           logout.submit();
         });
