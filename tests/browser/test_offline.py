@@ -239,7 +239,8 @@ def test_a_conflict_shows_both_versions_and_loses_neither(device, draft):
     assert report.version == 3
     total = Indicator.objects.get(code="TA-02").pk
     assert figures_of(report)[total]["total"] == 8
-    # The colleague's figures stay readable in the report's history.
+    # The colleague's version stays readable in the report's and its figures' history.
+    assert ActivityReport.history.filter(id=report.pk, narrative="Bản của đồng nghiệp").exists()
     assert Figure.history.filter(report_id=report.pk, indicator_id=total, value=5).exists()
 
 
