@@ -6,7 +6,9 @@ import json
 import uuid
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from config.offline import PRECACHED, _worker_script
@@ -221,3 +223,28 @@ def test_a_change_to_a_report_must_name_the_version_it_was_based_on(client, worl
     assert response.status_code == 400
     world["report"].refresh_from_db()
     assert world["report"].version == 1
+
+
+def test_the_bundle_reads_in_a_constant_number_of_queries(client, world):
+    client.force_login(world["reporter"])
+    url = reverse("reports:offline_data")
+    client.get(url)  # the session and the user, settled
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for code in ("2026-Q1", "2026-Q2"):
+        report = factories.draft_report(
+            organisation=world["organisation"], author=world["reporter"], period_code=code
+        )
+        services.report_update(
+            actor=world["reporter"],
+            report_id=report.pk,
+            content=services.ReportContent(
+                title="x", figures=factories.figures_with_total(report, 3)
+            ),
+        )
+
+    with CaptureQueriesContext(connection) as more:
+        bundle = client.get(url).json()
+
+    assert len(bundle["reports"]) == 3
+    assert len(more.captured_queries) == len(few.captured_queries)
