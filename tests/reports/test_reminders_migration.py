@@ -7,7 +7,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-BEFORE = [("reports", "0015_reportimport"), ("portal", "0012_audit_action_report_import")]
+BEFORE = [("reports", "0016_offline_sync_receipts"), ("portal", "0012_audit_action_report_import")]
 
 
 def _migrate(targets):

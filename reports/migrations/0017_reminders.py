@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("indicators", "0008_programme_approval_levels"),
         ("portal", "0013_user_email_reminders"),
-        ("reports", "0015_reportimport"),
+        ("reports", "0016_offline_sync_receipts"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
