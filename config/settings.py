@@ -295,6 +295,18 @@ PORTAL_BASE_URL = env.str(
 ).rstrip("/")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="NAP-WPS portal <no-reply@localhost>")
 
+# --- Deadline reminders (reports.reminders) ---------------------------------------------------
+# Reporters of an organisation that owes a report are reminded this many days before the
+# deadline, on the deadline's day, and this many days after it; a reminder the daily job missed
+# (it did not run) still goes this many days late, never once the next one is due.
+REMINDER_DAYS_BEFORE = env.int("REMINDER_DAYS_BEFORE", default=7)
+REMINDER_DAYS_OVERDUE = env.int("REMINDER_DAYS_OVERDUE", default=7)
+REMINDER_CATCH_UP_DAYS = env.int("REMINDER_CATCH_UP_DAYS", default=3)
+if min(REMINDER_DAYS_BEFORE, REMINDER_DAYS_OVERDUE, REMINDER_CATCH_UP_DAYS) < 1:
+    raise ImproperlyConfigured(
+        "REMINDER_DAYS_BEFORE, REMINDER_DAYS_OVERDUE and REMINDER_CATCH_UP_DAYS must be 1 or more."
+    )
+
 # --- Security ---------------------------------------------------------------------------------
 
 SESSION_COOKIE_HTTPONLY = True

@@ -88,6 +88,7 @@ urlpatterns = [
         twofactor.BackupCodesView.as_view(),
         name="two_factor_backup_codes",
     ),
+    path("accounts/me/", views.AccountView.as_view(), name="account"),
     path("accounts/api-tokens/", views.ApiTokenView.as_view(), name="api_tokens"),
     path(
         "accounts/api-tokens/<int:pk>/revoke/",

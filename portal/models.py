@@ -54,6 +54,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    email_reminders = models.BooleanField(
+        _("e-mail me reminders"),
+        default=True,
+        help_text=_(
+            "Deadline reminders and the weekly review digest by e-mail. Reminders still appear "
+            "among your notifications in the portal."
+        ),
+    )
 
     objects = UserManager()
 

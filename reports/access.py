@@ -118,6 +118,12 @@ def ensure_can_review(user: User, report: ActivityReport) -> None:
         raise PermissionDenied(_("You cannot review a report you created or submitted."))
 
 
+def ensure_can_see_overdue(user: User) -> None:
+    """Who owes a report past its deadline: admins everywhere, reviewers in their scope."""
+    if not user.reviews_reports:
+        raise PermissionDenied(_("Only reviewers and administrators see overdue reports."))
+
+
 def ensure_may_import_for(user: User, organisation_id: int, scope: set[int] | None) -> None:
     """`scope` is `import_organisation_ids(user)`, read once for a whole file."""
     if scope is not None and organisation_id not in scope:

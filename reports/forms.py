@@ -10,11 +10,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Donor, Indicator, Pillar, Programme
-from portal.models import Organisation, Province
+from portal.models import Organisation, Province, User
 from reports import spending
 from reports.figures import FigureInput, dimension_layout, field_name
 from reports.models import ActivityReport, FundingSource, ReportingPeriod
-from reports.selectors import periods_in_use
+from reports.selectors import overdue_periods, periods_in_use
 from reports.services import ReportContent
 from reports.spending import SpendingInput
 
@@ -615,3 +615,28 @@ class ReviewQueueFilter(ReportFilter):
 
     class Meta(ReportFilter.Meta):
         fields = ["period", "programme", "pillar", "province"]
+
+
+class OverdueForm(forms.Form):
+    # No empty choice: without one the page shows the period whose deadline passed last.
+    period = forms.ModelChoiceField(
+        label=_("Period"), queryset=ReportingPeriod.objects.none(), required=False, empty_label=None
+    )
+    province = forms.ModelChoiceField(
+        label=_("Province"),
+        queryset=Province.objects.order_by("code"),
+        to_field_name="code",
+        required=False,
+        empty_label=_("All provinces"),
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["period"]).queryset = overdue_periods()
+        if not user.is_portal_admin:  # a province outside the reviewer's scope is no choice
+            provinces, organisations = user.review_scope()
+            cast(forms.ModelChoiceField, self.fields["province"]).queryset = (
+                Province.objects.filter(Q(pk__in=provinces) | Q(organisations__in=organisations))
+                .distinct()
+                .order_by("code")
+            )

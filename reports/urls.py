@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.ReportListView.as_view(), name="list"),
     path("new/", views.ReportCreateView.as_view(), name="create"),
     path("returned/", views.ReturnedListView.as_view(), name="returned"),
+    path("overdue/", views.OverdueListView.as_view(), name="overdue"),
     path("review/", views.ReviewQueueView.as_view(), name="queue"),
     path("import/", views.ImportView.as_view(), name="import"),
     path("import/template/", views.ImportTemplateView.as_view(), name="import_template"),

@@ -4,6 +4,7 @@ import uuid
 from abc import ABCMeta, abstractmethod
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -13,6 +14,7 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -32,6 +34,7 @@ from reports.forms import (
     DecisionForm,
     ImportTemplateForm,
     ImportUploadForm,
+    OverdueForm,
     PeriodLockForm,
     ReopenForm,
     ReportCreateForm,
@@ -92,6 +95,50 @@ class ReviewQueueView(FilteredListView):
 
     selector = selectors.review_queue_for
     filterset_class = ReviewQueueFilter
+
+
+class OverdueListView(LenientPaginationMixin, ListView):
+    """Organisations that owe a report past its deadline, by province: admins see every
+    province, reviewers their scope, others are refused."""
+
+    request: AuthenticatedHttpRequest
+    template_name = "reports/overdue_list.html"
+    context_object_name = "owing"
+    paginate_by = 50
+
+    def get_queryset(self):
+        access.ensure_can_see_overdue(self.request.user)
+        self.form = OverdueForm(self.request.GET or None, user=self.request.user)
+        self.period = self.province = None
+        if self.form.is_bound and not self.form.is_valid():
+            self.owing = None
+            return []
+        cleaned = self.form.cleaned_data if self.form.is_bound else {}
+        self.period = cleaned.get("period") or selectors.overdue_periods().first()
+        self.province = cleaned.get("province")
+        if self.period is None:
+            self.owing = None
+            return []
+        self.form.initial["period"] = self.period
+        self.owing = selectors.overdue_for(user=self.request.user, period=self.period)
+        return selectors.overdue_for(
+            user=self.request.user, period=self.period, province=self.province
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = {"period": self.period.pk} if self.period else {}
+        if self.province is not None:
+            query["province"] = self.province.code
+        context.update(
+            form=self.form,
+            period=self.period,
+            province=self.province,
+            counts=selectors.overdue_counts(self.owing) if self.owing is not None else [],
+            query_string=urlencode(query),
+            today=timezone.localdate(),
+        )
+        return context
 
 
 class ReturnedListView(LenientPaginationMixin, ListView):
