@@ -28,6 +28,11 @@ app.conf.beat_schedule = {
         "task": "reports.tasks.send_pending_emails",
         "schedule": 10 * 60,
     },
+    # Release files built for a reader are kept for a day (RELEASE_FILE_KEEP_HOURS), then removed.
+    "remove-expired-release-files": {
+        "task": "summaries.tasks.remove_expired_release_files",
+        "schedule": crontab(minute=41),
+    },
     "clear-expired-sessions": {
         "task": "portal.tasks.clear_expired_sessions",
         "schedule": crontab(minute=17, hour="*/6"),

@@ -23,9 +23,8 @@ from typing import IO
 
 from django.utils import translation
 
-from portal.xlsx import write_workbook
+from portal.xlsx import FORMULA_PREFIXES, write_workbook
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 BOM = "\ufeff"
 # Where a CSV reader with the wrong separator (or a plain split) could start a cell: the start of
 # the value, or after a separator or line break; then any spaces or quotes; then a formula start.
@@ -120,12 +119,12 @@ def write_xlsx(
             yield row
 
     book: list[tuple[str, Sequence[str], Iterable[Sequence]]] = [
-        (sheet_name(sheet_title), *_neutralised(header, counting(rows)))
+        (sheet_name(sheet_title), header, counting(rows))
     ]
     for title, sheet_header, sheet_rows in sheets:
-        book.append((sheet_name(title), *_neutralised(sheet_header, sheet_rows)))
+        book.append((sheet_name(title), sheet_header, sheet_rows))
     if about:
-        notes = [neutralise(str(line)) for line in about]
+        notes = [str(line) for line in about]
         # The first line heads the sheet; the others follow it, one a row, in column A.
         book.append((sheet_name(about_title), [notes[0]], [[line] for line in notes[1:]]))
     if isinstance(target, str | os.PathLike):
@@ -134,14 +133,6 @@ def write_xlsx(
     else:
         write_workbook(target, book)
     return count
-
-
-def _neutralised(
-    header: Sequence[str], rows: Iterable[Sequence]
-) -> tuple[list[str], Iterator[list]]:
-    """A sheet's header and rows with formula-like text neutralised."""
-    names = [neutralise(str(h)) for h in header]
-    return names, ([neutralise(value) for value in row] for row in rows)
 
 
 def in_current_language(chunks: Iterator[str]) -> Iterator[str]:

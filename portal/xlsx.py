@@ -17,8 +17,9 @@ What it writes, and nothing else:
 - a sheet longer than Excel's 1,048,576 rows continues on further sheets ("Title (2)", ...),
   each with the header again.
 
-Neutralising formula-like text (a leading apostrophe) is the caller's part (`portal.spreadsheets`
-does it), for whoever copies a cell into a formula bar.
+Text a spreadsheet would read as a formula if typed in (starting with = + - @, a tab, a carriage
+return or a line feed) gets a leading apostrophe as well, for whoever copies a cell into a formula
+bar: worked out once per distinct text, as the rest of its cell.
 """
 
 import itertools
@@ -30,6 +31,7 @@ from decimal import Decimal
 from typing import IO
 from xml.sax.saxutils import escape
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 MAX_ROWS = 1_048_576  # Excel's limit per sheet, the header included
 MAX_TEXT = 32_767  # characters in a cell
 MAX_TITLE = 31
@@ -104,7 +106,9 @@ _SHEET_END = "</sheetData></worksheet>"
 
 
 def _text(value: str) -> str:
-    """A text cell: an inline string, escaped and cleaned."""
+    """A text cell: an inline string, neutralised, escaped and cleaned."""
+    if value.startswith(FORMULA_PREFIXES):
+        value = "'" + value
     if len(value) > MAX_TEXT:
         value = value[:MAX_TEXT]
     if _ILLEGAL.search(value):

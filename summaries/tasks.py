@@ -47,3 +47,14 @@ def rebuild_summaries(run_id: int | None = None) -> int:
 @_retrying_task(soft_time_limit=600, time_limit=900)
 def build_nap_report(build_id: int) -> int:
     return services.nap_report_build_run(build_id=build_id).progress
+
+
+@_retrying_task(soft_time_limit=1800, time_limit=2400)
+def build_release_file(build_id: int) -> int:
+    build = services.release_file_build_run(build_id=build_id)
+    return build.rows if build else 0
+
+
+@_retrying_task(soft_time_limit=600, time_limit=900)
+def remove_expired_release_files() -> int:
+    return services.release_files_remove_expired()
