@@ -33,6 +33,11 @@ app.conf.beat_schedule = {
         "task": "summaries.tasks.remove_expired_release_files",
         "schedule": crontab(minute=41),
     },
+    # Release file builds whose task never reached the broker are queued again.
+    "catch-up-release-files": {
+        "task": "summaries.tasks.catch_up_release_files",
+        "schedule": 5 * 60,
+    },
     "clear-expired-sessions": {
         "task": "portal.tasks.clear_expired_sessions",
         "schedule": crontab(minute=17, hour="*/6"),

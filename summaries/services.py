@@ -378,7 +378,7 @@ def release_file_build_run(*, build_id: int) -> ReleaseFileBuild | None:
     )
     if found is None:
         return None
-    was_finished = found.is_finished
+    was_finished = found.is_finished or found.status == ReleaseFileBuild.Status.RUNNING
 
     def write(handle: IO[bytes], step: Callable[[int], None]) -> None:
         with translation.override(found.language):
@@ -439,6 +439,26 @@ def release_file_download(*, actor: User, build_id: int) -> ReleaseFileBuild:
     build.downloaded_at = timezone.now()
     build.save(update_fields=["downloaded_at"])
     return build
+
+
+# A build still queued this long after it was asked for lost its task (the broker was down when
+# it was queued): the periodic job queues it again.
+QUEUED_TOO_LONG = datetime.timedelta(minutes=10)
+
+
+def release_files_catch_up() -> int:
+    """Queue again the builds whose task never reached the broker; returns how many."""
+    lost = list(
+        ReleaseFileBuild.objects.current()
+        .filter(
+            status=ReleaseFileBuild.Status.QUEUED,
+            created_at__lt=timezone.now() - QUEUED_TOO_LONG,
+        )
+        .values_list("pk", flat=True)
+    )
+    for pk in lost:
+        enqueue_on_commit("summaries.tasks.build_release_file", pk)
+    return len(lost)
 
 
 def release_files_remove_expired() -> int:

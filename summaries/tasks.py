@@ -58,3 +58,8 @@ def build_release_file(build_id: int) -> int:
 @_retrying_task(soft_time_limit=600, time_limit=900)
 def remove_expired_release_files() -> int:
     return services.release_files_remove_expired()
+
+
+@_retrying_task(soft_time_limit=120, time_limit=180)
+def catch_up_release_files() -> int:
+    return services.release_files_catch_up()

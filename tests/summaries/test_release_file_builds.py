@@ -11,8 +11,8 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core import mail
-from django.urls import reverse
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from config.celery import app as celery_app
@@ -20,7 +20,7 @@ from portal.models import Province
 from summaries import services
 from summaries.models import ReleaseCell, ReleaseFileBuild, SummaryDownload
 from summaries.scope import SummaryFilters
-from summaries.tasks import remove_expired_release_files
+from summaries.tasks import catch_up_release_files, remove_expired_release_files
 from tests import factories
 from tests.summaries.test_release_files import release  # noqa: F401 - the fixture
 
@@ -37,9 +37,9 @@ def _media_and_thresholds(settings, tmp_path):
     settings.RELEASE_CSV_QUEUE_CELLS = 0
 
 
-def ask(client, release, file_format="xlsx", commit=None, language="vi", **query):
+def ask(client, published, file_format="xlsx", commit=None, language="vi", **query):
     url = reverse(f"summaries:download_{file_format}")
-    params = {"release": str(release.pk), "year": "2026", **query}
+    params = {"release": str(published.pk), "year": "2026", **query}
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     if commit is None:
         return client.get(url, params)
@@ -60,7 +60,9 @@ def test_a_reviewer_asks_follows_and_downloads_a_large_xlsx(
     build = ReleaseFileBuild.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('summaries:files')}#file-{build.pk}"
-    assert (build.status, build.progress, build.requested_by) == (Status.DONE, 100, reviewer), build.error
+    assert (build.status, build.progress, build.requested_by) == (Status.DONE, 100, reviewer), (
+        build.error
+    )
     hanoi = Province.objects.get(code="01")
     assert build.scope == str(hanoi.pk)
     in_scope = ReleaseCell.objects.filter(Q(province=None) | Q(province=hanoi), release=release)
@@ -256,3 +258,45 @@ def test_files_are_removed_a_day_after_they_are_built(client, release):  # noqa:
 
     assert not ReleaseFileBuild.objects.exists()
     assert not os.path.exists(path)
+
+
+def test_a_build_whose_task_was_lost_is_queued_again_and_built_once(
+    release,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    reviewer = factories.reviewer(provinces=[factories.province("01")])
+    build = services.release_file_request(  # its task never ran (no commit in this test)
+        actor=reviewer, filters=SummaryFilters(year=2026), file_format="csv", release_id=None
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert catch_up_release_files.delay().get() == 0  # just asked: not lost yet
+
+    with time_machine.travel(build.created_at + datetime.timedelta(minutes=11)):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert catch_up_release_files.delay().get() == 1
+        build.refresh_from_db()
+        assert build.status == Status.DONE
+        first = build.finished_at
+        # Delivered again (twice queued): left as it is, no second e-mail.
+        services.release_file_build_run(build_id=build.pk)
+    build.refresh_from_db()
+    assert build.finished_at == first
+    assert len(mail.outbox) == 1
+
+
+def test_a_running_build_is_not_run_twice_unless_abandoned(release):  # noqa: F811
+    reviewer = factories.reviewer(provinces=[factories.province("01")])
+    build = services.release_file_request(
+        actor=reviewer, filters=SummaryFilters(year=2026), file_format="xlsx", release_id=None
+    )
+    started = timezone.now()
+    ReleaseFileBuild.objects.filter(pk=build.pk).update(status=Status.RUNNING, started_at=started)
+
+    services.release_file_build_run(build_id=build.pk)
+    build.refresh_from_db()
+    assert (build.status, build.file.name) == (Status.RUNNING, "")
+
+    with time_machine.travel(started + datetime.timedelta(hours=1)):  # its worker was lost
+        services.release_file_build_run(build_id=build.pk)
+    build.refresh_from_db()
+    assert build.status == Status.DONE and build.file.name
