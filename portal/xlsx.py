@@ -105,6 +105,10 @@ _SHEET_START = (
 _SHEET_END = "</sheetData></worksheet>"
 
 
+# A carriage return kept as a character reference: XML readers turn a bare one into a line feed.
+_CARRIAGE_RETURN = {"\r": "&#13;"}
+
+
 def _text(value: str) -> str:
     """A text cell: an inline string, neutralised, escaped and cleaned."""
     if value.startswith(FORMULA_PREFIXES):
@@ -113,8 +117,10 @@ def _text(value: str) -> str:
         value = value[:MAX_TEXT]
     if _ILLEGAL.search(value):
         value = _ILLEGAL.sub("", value)
+        if not value:
+            return _EMPTY
     space = ' xml:space="preserve"' if value != value.strip() else ""
-    return f'<c t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>'
+    return f'<c t="inlineStr"><is><t{space}>{escape(value, _CARRIAGE_RETURN)}</t></is></c>'
 
 
 _EMPTY = "<c/>"

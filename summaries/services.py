@@ -427,7 +427,7 @@ def release_file_download(*, actor: User, build_id: int) -> ReleaseFileBuild:
         raise Http404(_("No such file."))
     if not actor.is_portal_admin:
         allowed, provinces = province_ids_in_scope(user=actor), build.provinces
-        if provinces is None or not provinces <= allowed:
+        if allowed is not None and (provinces is None or not provinces <= allowed):
             raise Http404(_("No such file."))
     log = SummaryDownload.objects.create(
         user=actor,

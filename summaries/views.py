@@ -25,7 +25,7 @@ from summaries.forms import (
     PublishForm,
     SummaryFilterForm,
 )
-from summaries.models import AggregationRun, Release, ReleaseFileBuild
+from summaries.models import AggregationRun, FileBuild, Release, ReleaseFileBuild
 from summaries.nap_report import NapReportError
 
 
@@ -144,6 +144,30 @@ class DownloadView(View):
         )
 
 
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def _built_file(build: FileBuild) -> FileResponse:
+    """A file a task built (the service has checked who may have it), as an attachment."""
+    try:
+        handle = build.file.open("rb")  # type: ignore[attr-defined]
+    except FileNotFoundError:
+        raise Http404(_("The file is missing from storage.")) from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=build.download_name,
+        content_type=CONTENT_TYPES[build.file_format],  # type: ignore[attr-defined]
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 def working_asked(request: HttpRequest) -> bool:
     return request.GET.get("working") == "1"
 
@@ -168,20 +192,7 @@ class ReleaseFilesView(LenientPaginationMixin, ListView):
 
 class ReleaseFileDownloadView(View):
     def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
-        build = services.release_file_download(actor=request.user, build_id=pk)
-        try:
-            handle = build.file.open("rb")
-        except FileNotFoundError:
-            raise Http404(_("The file is missing from storage.")) from None
-        content_type = {
-            "csv": "text/csv; charset=utf-8",
-            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        }[build.file_format]
-        response = FileResponse(
-            handle, as_attachment=True, filename=build.download_name, content_type=content_type
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return _built_file(services.release_file_download(actor=request.user, build_id=pk))
 
 
 class ReleaseListView(LenientPaginationMixin, ListView):
@@ -305,20 +316,7 @@ def _render_with(request: AuthenticatedHttpRequest, **forms_given: Any) -> HttpR
 
 class NapReportDownloadView(View):
     def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
-        build = services.nap_report_download(actor=request.user, build_id=pk)
-        try:
-            handle = build.file.open("rb")
-        except FileNotFoundError:
-            raise Http404(_("The file is missing from storage.")) from None
-        content_type = {
-            "pdf": "application/pdf",
-            "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        }[build.file_format]
-        response = FileResponse(
-            handle, as_attachment=True, filename=build.download_name, content_type=content_type
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return _built_file(services.nap_report_download(actor=request.user, build_id=pk))
 
 
 class NapHighlightAddView(View):
