@@ -11,13 +11,14 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core import mail
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from config.celery import app as celery_app
 from portal.models import Province
-from summaries import services
+from summaries import builds, release_files, services
 from summaries.models import ReleaseCell, ReleaseFileBuild, SummaryDownload
 from summaries.scope import SummaryFilters
 from summaries.tasks import catch_up_release_files, remove_expired_release_files
@@ -300,3 +301,41 @@ def test_a_running_build_is_not_run_twice_unless_abandoned(release):  # noqa: F8
         services.release_file_build_run(build_id=build.pk)
     build.refresh_from_db()
     assert build.status == Status.DONE and build.file.name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_is_seen_by_others_while_the_file_is_read(
+    uses_postgres,
+    monkeypatch,
+    release,  # noqa: F811
+):
+    """On PostgreSQL the rows stream out of a COPY inside the task's transaction: each step of
+    progress is saved through a connection of its own, so a polling page sees it at once."""
+    if not uses_postgres:
+        pytest.skip("COPY needs PostgreSQL (DATABASE_URL)")
+    monkeypatch.setattr(release_files, "CHUNK_ROWS", 1)  # a step after every row
+    reviewer = factories.reviewer(provinces=[factories.province("01")])
+    seen = []
+    reader = connections.create_connection(DEFAULT_DB_ALIAS)
+    original = builds._ProgressWriter.step
+
+    def step(self, percent):
+        original(self, percent)
+        with reader.cursor() as cursor:
+            cursor.execute(
+                "SELECT progress FROM summaries_releasefilebuild WHERE id = %s", [self.build.pk]
+            )
+            seen.append(cursor.fetchone()[0])
+
+    monkeypatch.setattr(builds._ProgressWriter, "step", step)
+    try:  # committed at once (a transactional test): the task runs eagerly on commit
+        build = services.release_file_request(
+            actor=reviewer, filters=SummaryFilters(year=2026), file_format="csv", release_id=None
+        )
+    finally:
+        reader.close()
+
+    assert any(5 <= percent < 100 for percent in seen), seen
+    assert seen == sorted(seen)
+    build.refresh_from_db()
+    assert (build.status, build.progress) == (Status.DONE, 100)
