@@ -5,7 +5,7 @@ Prints times, ratios and peak memory; asserts nothing.
     python bench/files.py seed --rows 1000000            # a synthetic release, bulk SQL
     python bench/files.py csv                            # portal CSV vs bare COPY of the rows
     python bench/files.py xlsx                           # portal XLSX vs the writer fed tuples
-    python bench/files.py xlsx-writers --rows 100000     # openpyxl / XlsxWriter / rustpy
+    python bench/files.py xlsx-writers --rows 100000     # openpyxl / XlsxWriter / rustpy / ours
 
 seed          a release of year 2031 with about N cells (synthetic indicators with every
               disaggregation, the nation and 34 provinces, four quarters and the year; one part
@@ -17,8 +17,10 @@ csv           the portal's CSV of that release (`services.release_file` + `files
               and the ratio is taken pair by pair (median).
 xlsx          the portal's XLSX (`files.xlsx_file`) beside the writer alone
               (`portal.spreadsheets.write_xlsx`) fed plain tuples of the same shape and count.
-xlsx-writers  openpyxl write-only, XlsxWriter constant_memory and rustpy-xlsxwriter, each fed
-              the same N plain tuples; speed as a ratio to the fastest.
+xlsx-writers  openpyxl write-only, XlsxWriter constant_memory, rustpy-xlsxwriter (plain, and
+              with dedupe_strings) and the portal's own streaming writer (`portal.xlsx`,
+              "stream"), each fed the same N plain tuples; speed as a ratio to the fastest.
+              `--writers stream,rustpy` measures only some.
 """
 
 import argparse
