@@ -499,8 +499,9 @@ def _server_side(sql: str, params: list) -> Iterator[tuple]:
         # A named (server-side) cursor: rows arrive in batches, never all at once.
         named = cursor.connection.cursor(name="release_file")
         try:
-            named.itersize = FETCH_ROWS
             named.execute(sql, params)
-            yield from named
+            # Batches, not the cursor's own iteration: its per-row step is a third of the read.
+            while batch := named.fetchmany(FETCH_ROWS):
+                yield from batch
         finally:
             named.close()
