@@ -5,7 +5,15 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from indicators import disaggregation
-from indicators.models import Donor, Indicator, Programme, Target
+from indicators.models import (
+    CategoryOptionComboMapping,
+    DataElementMapping,
+    Donor,
+    Indicator,
+    OrgUnitMapping,
+    Programme,
+    Target,
+)
 from portal.admin import OrganisationAdmin
 from portal.models import Organisation
 
@@ -123,7 +131,34 @@ class ProgrammeForm(forms.ModelForm):
                 _("A national programme is run by national bodies only, not: %(names)s.")
                 % {"names": ", ".join(regional)},
             )
+        self._check_one_level_and_frequency(data)
         return data
+
+    def _check_one_level_and_frequency(self, data: dict) -> None:
+        """An indicator is reported at one level and by one kind of period, whichever programmes
+        carry it: its national figure is either the national bodies' or the provinces' sum, and
+        an annual period is the year, never a fifth quarter."""
+        level, frequency = data.get("level"), data.get("frequency")
+        indicators = data.get("indicators")
+        if not (level and frequency and indicators):
+            return
+        others = (
+            Programme.indicators.through.objects.filter(indicator__in=indicators)
+            .exclude(programme_id=self.instance.pk)
+            .exclude(programme__level=level, programme__frequency=frequency)
+            .values_list("indicator__code", "programme__code")
+            .order_by("indicator__code", "programme__code")
+        )
+        clashes = [f"{indicator} ({programme})" for indicator, programme in others]
+        if clashes:
+            self.add_error(
+                "indicators",
+                _(
+                    "These indicators are reported by a programme of another level or frequency; "
+                    "an indicator is reported at one level and by one kind of period: %(clashes)s."
+                )
+                % {"clashes": ", ".join(dict.fromkeys(clashes))},
+            )
 
 
 @admin.register(Programme)
@@ -174,3 +209,30 @@ admin.site.unregister(Organisation)
 @admin.register(Organisation)
 class OrganisationWithProgrammesAdmin(OrganisationAdmin):
     inlines = [*OrganisationAdmin.inlines, ProgrammesRunInline]
+
+
+@admin.register(DataElementMapping)
+class DataElementMappingAdmin(admin.ModelAdmin):
+    list_display = ["indicator", "data_element", "denominator_data_element"]
+    list_select_related = ["indicator"]
+    search_fields = ["indicator__code", "data_element", "denominator_data_element"]
+    ordering = ["indicator__code"]
+    autocomplete_fields = ["indicator"]
+
+
+@admin.register(CategoryOptionComboMapping)
+class CategoryOptionComboMappingAdmin(admin.ModelAdmin):
+    list_display = ["indicator", "dimension", "category", "category_option_combo"]
+    list_filter = ["dimension"]
+    list_select_related = ["indicator"]
+    search_fields = ["indicator__code", "category", "category_option_combo"]
+    ordering = ["indicator__code", "dimension", "category"]
+    autocomplete_fields = ["indicator"]
+
+
+@admin.register(OrgUnitMapping)
+class OrgUnitMappingAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "province", "org_unit"]
+    list_select_related = ["province"]
+    search_fields = ["province__code", "province__name_vi", "org_unit"]
+    ordering = ["province__code"]

@@ -63,3 +63,9 @@ def remove_expired_release_files() -> int:
 @_retrying_task(soft_time_limit=120, time_limit=180)
 def catch_up_release_files() -> int:
     return services.release_files_catch_up()
+
+
+# No retry: a failed push is shown to the admin, who pushes again once DHIS2 is fixed.
+@shared_task(soft_time_limit=600, time_limit=900, acks_late=True)
+def push_to_dhis2(push_id: int) -> str:
+    return services.dhis2_push_run(push_id=push_id).status

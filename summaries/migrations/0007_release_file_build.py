@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('summaries', '0005_nap_report'),
+        ('summaries', '0006_dhis2_push'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
