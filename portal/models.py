@@ -378,6 +378,7 @@ class AuditEvent(models.Model):
         TWO_FACTOR_VERIFIED = "2fa_verified", _("Two-factor code accepted")
         ACCESS_DENIED = "access_denied", _("Access denied")
         REPORT_TRANSITION = "report", _("Report transition")
+        REPORTS_IMPORTED = "report_import", _("Reports imported from a spreadsheet")
         SUMMARY_DOWNLOAD = "download", _("Summary download")
         WORKING_DOWNLOAD = "working_download", _("Confidential working-figures download")
         RELEASE_PUBLISHED = "release", _("Release published")

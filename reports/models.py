@@ -547,3 +547,89 @@ class StaleSummary(models.Model):
 
     def __str__(self):
         return f"{self.province_id}/{self.period_id}"
+
+
+def report_import_path(instance: "ReportImport", filename: str) -> str:
+    # A random name: the uploaded name may say something about a person or a place.
+    return f"imports/{instance.token}.xlsx"
+
+
+class ReportImport(models.Model):
+    """One spreadsheet of reports on its way in: uploaded, checked by a dry run (what would be
+    created or changed, every error with its sheet, row and column), then imported all or
+    nothing once the uploader confirms. The checks and the import run as Celery tasks whose
+    progress the import's page shows (`reports.imports`)."""
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    file = models.FileField(_("file"), upload_to=report_import_path, blank=True)
+    original_name = models.CharField(_("file name"), max_length=200)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    language = models.CharField(_("language"), max_length=8)
+    submit = models.BooleanField(
+        _("submit the reports"),
+        default=False,
+        help_text=_("Import the reports as submitted, not as drafts."),
+    )
+    programme = models.ForeignKey(
+        Programme,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("programme"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.CHECKING
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    # The dry run's plan: one entry per row read ({"row", "organisation", "period", "action",
+    # "changes", "report"}), and every error ({"sheet", "row", "column", "message"}), in the
+    # uploader's language.
+    plan = models.JSONField(_("plan"), default=list, blank=True)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    created_count = models.PositiveIntegerField(_("reports created"), default=0)
+    updated_count = models.PositiveIntegerField(_("reports changed"), default=0)
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("report import")
+        verbose_name_plural = _("report imports")
+        indexes = [models.Index(fields=["uploaded_by", "-created_at"], name="report_import_mine")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="report_import_progress_percent"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    def get_absolute_url(self):
+        return reverse("reports:import_detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_busy(self) -> bool:
+        return self.status in (self.Status.CHECKING, self.Status.IMPORTING)
+
+    @property
+    def can_confirm(self) -> bool:
+        return self.status == self.Status.CHECKED and not self.errors and bool(self.plan_changes)
+
+    @property
+    def plan_changes(self) -> list[dict]:
+        """The rows that would create or change a report."""
+        return [row for row in self.plan if row.get("action") in ("create", "update")]

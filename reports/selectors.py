@@ -11,7 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from indicators.models import Indicator, Programme
-from portal.models import Membership, User
+from portal.models import Membership, Organisation, User
 from reports import access
 from reports.figures import inputs_from_figures
 from reports.models import (
@@ -20,6 +20,7 @@ from reports.models import (
     Figure,
     Notification,
     ReportEvent,
+    ReportImport,
     ReportingPeriod,
     ReportPillar,
     Spending,
@@ -330,3 +331,22 @@ def report_page_for(*, user: User, pk: int, version: str | None = None) -> Repor
         version_event=version_event,
         snapshot=snapshot,
     )
+
+
+def import_organisations_for(*, user: User) -> QuerySet[Organisation]:
+    """Active organisations the user may import reports for (`access.import_organisation_ids`)."""
+    organisations = Organisation.objects.filter(is_active=True).select_related("province")
+    scope = access.import_organisation_ids(user)
+    if scope is not None:
+        organisations = organisations.filter(pk__in=sorted(scope))
+    return organisations.order_by("name")
+
+
+def report_imports_for(*, user: User) -> QuerySet[ReportImport]:
+    """The user's own uploads, newest first."""
+    return ReportImport.objects.filter(uploaded_by=user).order_by("-created_at", "-pk")
+
+
+def report_import_for(*, user: User, pk: int) -> ReportImport:
+    """One of the user's uploads; anyone else's is a 404."""
+    return get_object_or_404(report_imports_for(user=user).select_related("programme"), pk=pk)

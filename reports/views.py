@@ -1,3 +1,4 @@
+import io
 from abc import ABCMeta, abstractmethod
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -14,16 +15,18 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
-from indicators.models import Indicator
+from indicators.models import Indicator, Programme
 from portal.http import AuthenticatedHttpRequest
 from portal.models import Membership, Organisation
 from portal.pagination import LenientPaginationMixin
 from portal.permissions import ensure_admin
-from reports import access, selectors, services
+from reports import access, imports, selectors, services
 from reports.figures import inputs_from_figures
 from reports.forms import (
     AttachmentForm,
     DecisionForm,
+    ImportTemplateForm,
+    ImportUploadForm,
     PeriodLockForm,
     ReopenForm,
     ReportCreateForm,
@@ -533,3 +536,138 @@ class NotificationsReadView(View):
     def post(self, request):
         services.notifications_mark_read(actor=request.user)
         return redirect("reports:notifications")
+
+
+# --- Spreadsheet imports -----------------------------------------------------------------------
+
+
+def _import_scope_or_403(user) -> QuerySet[Organisation]:
+    organisations = selectors.import_organisations_for(user=user)
+    if not organisations.exists():
+        raise PermissionDenied(_("You do not report for any organisation."))
+    return organisations
+
+
+def _template_form(user, organisations, data=None) -> ImportTemplateForm:
+    # Every active programme: which organisations report under it is decided row by row
+    # (`Programme.accepts`), as the services decide it.
+    programmes = Programme.objects.filter(is_active=True).order_by("code")
+    return ImportTemplateForm(
+        data,
+        organisations=organisations,
+        programmes=programmes,
+        periods=selectors.open_periods(programmes=programmes),
+    )
+
+
+class ImportView(LenientPaginationMixin, ListView):
+    """The import page: the template to download, the upload, and the user's earlier files."""
+
+    request: AuthenticatedHttpRequest
+    template_name = "reports/import.html"
+    context_object_name = "imports"
+    paginate_by = 10
+    template_form: ImportTemplateForm | None = None
+    upload_form: ImportUploadForm | None = None
+
+    def dispatch(self, request, *args, **kwargs):
+        self.organisations = _import_scope_or_403(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.report_imports_for(user=self.request.user).select_related("programme")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["template_form"] = self.template_form or _template_form(
+            self.request.user, self.organisations
+        )
+        context["upload_form"] = self.upload_form or ImportUploadForm()
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = ImportUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                job = services.report_import_upload(
+                    actor=request.user,
+                    upload=form.cleaned_data["file"],
+                    submit=form.cleaned_data["submit"],
+                )
+            except services.WorkflowError as error:
+                form.add_error("file", str(error))
+            else:
+                return redirect(job)
+        self.upload_form = form
+        self.object_list = self.get_queryset()
+        return self.render_to_response(self.get_context_data(), status=400)
+
+
+class ImportTemplateView(ImportView):
+    """The template for the programme, organisations and periods chosen (a GET form)."""
+
+    def get(self, request, *args, **kwargs):
+        form = _template_form(request.user, self.organisations, request.GET)
+        if not form.is_valid():
+            self.template_form = form
+            self.object_list = self.get_queryset()
+            return self.render_to_response(self.get_context_data(), status=400)
+        programme = form.cleaned_data["programme"]
+        buffer = io.BytesIO()
+        imports.write_template(
+            buffer,
+            programme=programme,
+            organisations=form.cleaned_data["organisations"],
+            periods=sorted(form.cleaned_data["periods"], key=lambda period: period.start_date),
+        )
+        buffer.seek(0)
+        return FileResponse(
+            buffer,
+            as_attachment=True,
+            filename=f"napwps-import-{programme.code}.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+
+    def post(self, request, *args, **kwargs):
+        raise Http404
+
+
+class ImportDetailView(TemplateView):
+    """One upload: its progress while checked or imported, then the dry run's plan and errors,
+    or what was imported."""
+
+    request: AuthenticatedHttpRequest
+    template_name = "reports/import_detail.html"
+
+    def get_context_data(self, **kwargs):
+        job = selectors.report_import_for(user=self.request.user, pk=kwargs["pk"])
+        plan = job.plan
+        counts = {
+            action: sum(1 for row in plan if row.get("action") == action)
+            for action in ("create", "update", "unchanged", "empty", "error")
+        }
+        # A parent chapter's reporter imports drafts they cannot open (drafts stay with their
+        # organisation): only the reports the user may see get a link (one query).
+        ids = [row["report"] for row in plan if row.get("report")]
+        visible = set(
+            selectors.reports_visible_to(user=self.request.user)
+            .filter(pk__in=ids)
+            .values_list("pk", flat=True)
+        )
+        return super().get_context_data(
+            job=job,
+            progress=services.report_import_progress(job),
+            counts=counts,
+            visible=visible,
+            **kwargs,
+        )
+
+
+class ImportConfirmView(View):
+    def post(self, request, pk):
+        job = selectors.report_import_for(user=request.user, pk=pk)
+        try:
+            services.report_import_confirm(actor=request.user, import_id=job.pk)
+        except services.WorkflowError as error:
+            messages.error(request, str(error))
+        return redirect(job)
