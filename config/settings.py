@@ -283,6 +283,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Part of the offline service worker's version (with the hashes of the files it caches): change it
+# to make every device drop its offline cache at the next visit.
+OFFLINE_APP_VERSION = env.str("OFFLINE_APP_VERSION", default="1")
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
 

@@ -633,3 +633,25 @@ class ReportImport(models.Model):
     def plan_changes(self) -> list[dict]:
         """The rows that would create or change a report."""
         return [row for row in self.plan if row.get("action") in ("create", "update")]
+
+
+class SyncReceipt(models.Model):
+    """A change sent from a device's offline queue, received once: the device names each change
+    with a key of its own (a UUID), and sending the same key again (the answer was lost on a weak
+    connection, or Background Sync retried) returns what the first sending did instead of doing
+    it twice. Written in the same transaction as the change itself, so a change that failed
+    leaves no receipt and can be sent again."""
+
+    key = models.UUIDField(_("key"), unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    report = models.ForeignKey(ActivityReport, on_delete=models.CASCADE, related_name="+")
+    submitted = models.BooleanField(_("submitted"), default=False)
+    version = models.PositiveIntegerField(_("version after the change"))
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("offline change received")
+        verbose_name_plural = _("offline changes received")
+
+    def __str__(self):
+        return str(self.key)

@@ -36,3 +36,10 @@ urlpatterns = [
         name="attachment_delete",
     ),
 ]
+
+urlpatterns += [
+    path("offline/", views.OfflineEntryView.as_view(), name="offline"),
+    path("offline/data/", views.offline_data, name="offline_data"),
+    path("offline/sync/", views.offline_sync, name="offline_sync"),
+    path("offline/needs-connection/", views.NeedsConnectionView.as_view(), name="needs_connection"),
+]

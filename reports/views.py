@@ -1,4 +1,6 @@
 import io
+import json
+import uuid
 from abc import ABCMeta, abstractmethod
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -7,20 +9,23 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
+from django.views.decorators.http import require_POST
 from django.views.generic import FormView, ListView, TemplateView
+from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from indicators.models import Indicator, Programme
 from portal.http import AuthenticatedHttpRequest
 from portal.models import Membership, Organisation
 from portal.pagination import LenientPaginationMixin
 from portal.permissions import ensure_admin
-from reports import access, imports, selectors, services
+from reports import access, imports, offline, selectors, services
 from reports.figures import inputs_from_figures
 from reports.forms import (
     AttachmentForm,
@@ -671,3 +676,117 @@ class ImportConfirmView(View):
         except services.WorkflowError as error:
             messages.error(request, str(error))
         return redirect(job)
+
+
+# --- Offline entry -----------------------------------------------------------------------------
+
+
+def _reporter_only(request) -> None:
+    if not request.user.organisation_ids(Membership.Role.REPORTER):
+        raise PermissionDenied(_("You do not report for any organisation."))
+
+
+class OfflineEntryView(TemplateView):
+    """The page reporters enter reports on without a connection: drawn in the browser from what
+    the device keeps (static/js/offline/), so that the service worker can open it offline."""
+
+    template_name = "reports/offline_entry.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        _reporter_only(request)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class NeedsConnectionView(TemplateView):
+    """What the service worker shows offline in place of any page but offline entry."""
+
+    template_name = "reports/needs_connection.html"
+
+
+def offline_data(request):
+    """The reporter's offline bundle (see `reports.offline`), and a CSRF token for sending."""
+    _reporter_only(request)
+    bundle = offline.offline_bundle_for(user=request.user)
+    bundle["csrf_token"] = get_token(request)
+    return JsonResponse(bundle)
+
+
+def _change_from(data: Any) -> offline.OfflineChange:
+    if not isinstance(data, dict):
+        raise ValidationError(_("Send the change as an object."))
+    try:
+        key = uuid.UUID(str(data.get("key")))
+    except ValueError:
+        raise ValidationError(_("The change has no valid key.")) from None
+
+    def whole_or_none(name: str) -> int | None:
+        value = data.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ValidationError(_("The change is malformed: %(field)s.") % {"field": name})
+        return value
+
+    def text(name: str, limit: int) -> str:
+        value = data.get(name) or ""
+        if not isinstance(value, str):
+            raise ValidationError(_("The change is malformed: %(field)s.") % {"field": name})
+        return value[:limit]
+
+    if data.get("report") is not None and data.get("base_version") is None:
+        # Without the version it was based on, a change could overwrite unseen work.
+        raise ValidationError(_("The change does not say which version it was based on."))
+    return offline.OfflineChange(
+        key=key,
+        report_id=whole_or_none("report"),
+        base_version=whole_or_none("base_version"),
+        title=text("title", 200),
+        narrative=text("narrative", 20000),
+        commune=text("commune", 120),
+        figures=data.get("figures") or {},
+        submit=data.get("submit") is True,
+        organisation_id=whole_or_none("organisation"),
+        programme_code=text("programme", 64),
+        period_code=text("period", 16),
+    )
+
+
+@require_POST
+def offline_sync(request):
+    """Receive one change from a device's offline queue. 200 with the report as saved (also when
+    the key was received before), 409 with the server's report beside a conflict, 400 with the
+    errors by field when the content breaks a rule."""
+    _reporter_only(request)
+    try:
+        change = _change_from(json.loads(request.body or b"null"))
+        applied = offline.offline_change_apply(actor=request.user, change=change)
+    except json.JSONDecodeError:
+        return JsonResponse({"message": _("The change could not be read.")}, status=400)
+    except offline.OfflineConflict as conflict:
+        report = conflict.report
+        return JsonResponse(
+            {
+                "message": str(conflict),
+                "server": offline.report_json(report, offline.indicator_codes(report)),
+            },
+            status=409,
+        )
+    except services.WorkflowError as error:
+        return JsonResponse({"message": str(error)}, status=409)
+    except ValidationError as error:
+        errors = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
+        return JsonResponse(
+            {"message": _("Correct the figures marked."), "errors": errors}, status=400
+        )
+    except DRFValidationError as error:
+        return JsonResponse(
+            {"message": _("Correct the figures marked."), "errors": error.detail}, status=400
+        )
+    report = applied.report
+    return JsonResponse(
+        {
+            "repeated": applied.repeated,
+            "submitted": applied.submitted,
+            "report": offline.report_json(report, offline.indicator_codes(report)),
+        }
+    )
