@@ -5,7 +5,7 @@ Prints times, ratios and peak memory; asserts nothing.
     python bench/files.py seed --rows 1000000            # a synthetic release, bulk SQL
     python bench/files.py csv                            # portal CSV vs bare COPY of the rows
     python bench/files.py xlsx                           # portal XLSX vs the writer fed tuples
-    python bench/files.py xlsx-writers --rows 100000     # openpyxl / XlsxWriter / rustpy
+    python bench/files.py xlsx-writers --rows 100000     # openpyxl / XlsxWriter / rustpy / ours
 
 seed          a release of year 2031 with about N cells (synthetic indicators with every
               disaggregation, the nation and 34 provinces, four quarters and the year; one part
@@ -17,8 +17,10 @@ csv           the portal's CSV of that release (`services.release_file` + `files
               and the ratio is taken pair by pair (median).
 xlsx          the portal's XLSX (`files.xlsx_file`) beside the writer alone
               (`portal.spreadsheets.write_xlsx`) fed plain tuples of the same shape and count.
-xlsx-writers  openpyxl write-only, XlsxWriter constant_memory and rustpy-xlsxwriter, each fed
-              the same N plain tuples; speed as a ratio to the fastest.
+xlsx-writers  openpyxl write-only, XlsxWriter constant_memory, rustpy-xlsxwriter (plain, and
+              with dedupe_strings) and the portal's own streaming writer (`portal.xlsx`,
+              "stream"), each fed the same N plain tuples; speed as a ratio to the fastest.
+              `--writers stream,rustpy` measures only some.
 """
 
 import argparse
@@ -40,6 +42,7 @@ BENCH_PREFIX = "BENCH-"
 CELLS_PER_PLACE_PERIOD = 16  # total + sex (3) + age band (9) + disability (3)
 PLACES = 35  # the nation and 34 provinces
 PERIODS = 5  # four quarters and the year
+WRITERS = ("openpyxl", "xlsxwriter", "rustpy", "rustpy-dedupe", "stream")
 
 
 def _release():
@@ -56,6 +59,7 @@ def cmd_seed(args) -> None:
 
     from indicators.models import Indicator, Pillar
     from portal.models import Province, User
+    from reports.disaggregation import DIMENSIONS, categories
     from summaries.models import Release, ReleaseCell
 
     indicators = -(-args.rows // (CELLS_PER_PLACE_PERIOD * PLACES * PERIODS))
@@ -64,6 +68,7 @@ def cmd_seed(args) -> None:
         Release.objects.filter(year=YEAR).delete()
         Indicator.objects.filter(code__startswith=BENCH_PREFIX).delete()
         pillars = [choice for choice, _label in Pillar.choices]
+        every_category = {d: [c for c, _label in categories(d)] for d in DIMENSIONS}
         Indicator.objects.bulk_create(
             Indicator(
                 code=f"{BENCH_PREFIX}{number:04d}",
@@ -72,9 +77,7 @@ def cmd_seed(args) -> None:
                 pillar=pillars[number % len(pillars)],
                 unit="persons",
                 aggregation="ratio" if number % 5 == 0 else "count",
-                by_sex=True,
-                by_age=True,
-                by_disability=True,
+                disaggregation=every_category,
             )
             for number in range(indicators)
         )
@@ -227,13 +230,18 @@ def _writer(kind: str, target, header: list[str], rows: int) -> None:
             for number, row in enumerate(_tuples(rows), start=1):
                 sheet.write_row(number, 0, row)
             book.close()
-    elif kind == "rustpy":
+    elif kind in ("rustpy", "rustpy-dedupe"):
         import rustpy_xlsxwriter
 
         with tempfile.TemporaryDirectory() as directory:
             path = os.path.join(directory, "bench.xlsx")
             records = (dict(zip(header, row, strict=True)) for row in _tuples(rows))
-            rustpy_xlsxwriter.write_worksheets([("bench", records)], path)
+            options = {"dedupe_strings": {"bench": True}} if kind == "rustpy-dedupe" else {}
+            rustpy_xlsxwriter.write_worksheets([("bench", records)], path, **options)
+    elif kind == "stream":
+        from portal.xlsx import write_workbook
+
+        write_workbook(target, [("bench", header, _tuples(rows))])
 
 
 def _run(kind: str, rows: int = 0) -> dict:
@@ -300,7 +308,7 @@ def cmd_xlsx(args) -> None:
 
 
 def cmd_xlsx_writers(args) -> None:
-    results = {kind: _run(kind, args.rows) for kind in ("openpyxl", "xlsxwriter", "rustpy")}
+    results = {kind: _run(kind, args.rows) for kind in args.writers.split(",")}
     fastest = min(result["seconds"] for result in results.values())
     print(f"{args.rows:,} rows of {len(_first_row())} columns, each writer fed plain tuples")
     for kind, result in results.items():
@@ -325,6 +333,7 @@ def main() -> None:
         p.add_argument("--repeat", type=int, default=3)
     p = sub.add_parser("xlsx-writers")
     p.add_argument("--rows", type=int, default=100_000)
+    p.add_argument("--writers", default=",".join(WRITERS))
     p = sub.add_parser("child")
     p.add_argument("--kind", required=True)
     p.add_argument("--rows", type=int, default=0)

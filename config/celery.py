@@ -37,6 +37,16 @@ app.conf.beat_schedule = {
         "task": "reports.tasks.send_review_digests",
         "schedule": crontab(minute=15, hour=7, day_of_week="mon"),
     },
+    # Release files built for a reader are kept for a day (RELEASE_FILE_KEEP_HOURS), then removed.
+    "remove-expired-release-files": {
+        "task": "summaries.tasks.remove_expired_release_files",
+        "schedule": crontab(minute=41),
+    },
+    # Release file builds whose task never reached the broker are queued again.
+    "catch-up-release-files": {
+        "task": "summaries.tasks.catch_up_release_files",
+        "schedule": 5 * 60,
+    },
     "clear-expired-sessions": {
         "task": "portal.tasks.clear_expired_sessions",
         "schedule": crontab(minute=17, hour="*/6"),

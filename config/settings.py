@@ -134,6 +134,11 @@ CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 
 # --- Summaries -------------------------------------------------------------------------------
 
+# Release files with more cells than these are built by a Celery task (progress on the reader's
+# files page, a link and an e-mail when done) instead of streamed; kept for RELEASE_FILE_KEEP_HOURS.
+RELEASE_XLSX_QUEUE_CELLS = env.int("RELEASE_XLSX_QUEUE_CELLS", default=100_000)
+RELEASE_CSV_QUEUE_CELLS = env.int("RELEASE_CSV_QUEUE_CELLS", default=500_000)
+RELEASE_FILE_KEEP = datetime.timedelta(hours=env.int("RELEASE_FILE_KEEP_HOURS", default=24))
 # Published figures hide (as "x") a non-zero count below this, and every cell that would tell it.
 SUMMARY_MIN_CELL = env.int("SUMMARY_MIN_CELL", default=5)
 if SUMMARY_MIN_CELL < 1:
@@ -210,6 +215,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "reports.context_processors.navigation",
+                "summaries.context_processors.release_files",
             ],
         },
     },

@@ -17,16 +17,14 @@ a lenient reader would).
 import csv
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import IO
 
-import rustpy_xlsxwriter
 from django.utils import translation
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+from portal.xlsx import FORMULA_PREFIXES, write_workbook
+
 BOM = "\ufeff"
 # Where a CSV reader with the wrong separator (or a plain split) could start a cell: the start of
 # the value, or after a separator or line break; then any spaces or quotes; then a formula start.
@@ -106,11 +104,11 @@ def write_xlsx(
     header, rows) after the data, then an "about this file" sheet when `about` has lines.
     Returns the number of data rows written.
 
-    The writer is rustpy-xlsxwriter (Rust's rust_xlsxwriter in constant-memory mode): chosen by
-    measurement (`bench/files.py xlsx-writers`) over openpyxl's write-only mode and XlsxWriter's
-    constant_memory. It writes every str as an inline string, never as a formula, and numbers as
-    numbers; text is neutralised as well, for whoever copies a cell into a formula bar. Headers
-    are bold and frozen.
+    The writer is `portal.xlsx` (sheet XML streamed into the zip), chosen by measurement
+    (`bench/files.py xlsx-writers`) over openpyxl's write-only mode, XlsxWriter's constant_memory
+    and rustpy-xlsxwriter. It writes every str as an inline string, never as a formula, and
+    numbers as numbers; text is neutralised as well, for whoever copies a cell into a formula
+    bar. Headers are bold and frozen.
     """
     count = 0
 
@@ -120,45 +118,21 @@ def write_xlsx(
             count += 1
             yield row
 
-    data_title = sheet_name(sheet_title)
-    book: list = [(data_title, _records(header, counting(rows)))]
+    book: list[tuple[str, Sequence[str], Iterable[Sequence]]] = [
+        (sheet_name(sheet_title), header, counting(rows))
+    ]
     for title, sheet_header, sheet_rows in sheets:
-        book.append((sheet_name(title), _records(sheet_header, sheet_rows)))
-    tables = [title for title, _ in book]
+        book.append((sheet_name(title), sheet_header, sheet_rows))
     if about:
-        notes = [neutralise(str(line)) for line in about]
+        notes = [str(line) for line in about]
         # The first line heads the sheet; the others follow it, one a row, in column A.
-        book.append(
-            (sheet_name(about_title), [{notes[0]: line} for line in notes[1:]] or [{notes[0]: ""}])
-        )
-    freeze = {title: {"row": 1, "col": 0} for title in tables}
-    bold_format = rustpy_xlsxwriter.Format().set_bold()
-    bold = dict.fromkeys(tables, bold_format)
+        book.append((sheet_name(about_title), [notes[0]], [[line] for line in notes[1:]]))
     if isinstance(target, str | os.PathLike):
-        rustpy_xlsxwriter.write_worksheets(
-            book, os.fspath(target), freeze_panes=freeze, header_format=bold
-        )
-        return count
-    # The writer streams to a file of its own; a buffer would hold the whole workbook in memory.
-    with tempfile.TemporaryDirectory() as directory:
-        path = os.path.join(directory, "file.xlsx")
-        rustpy_xlsxwriter.write_worksheets(book, path, freeze_panes=freeze, header_format=bold)
-        with open(path, "rb") as written:
-            shutil.copyfileobj(written, target)
+        with open(target, "wb") as handle:
+            write_workbook(handle, book)
+    else:
+        write_workbook(target, book)
     return count
-
-
-def _records(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[dict]:
-    """Rows as the writer takes them: dicts keyed by the (neutralised, distinct) header."""
-    names = [neutralise(str(h)) for h in header]
-    if len(set(names)) != len(names):
-        raise ValueError("Column headers must differ: each names a column of the sheet.")
-    empty = True
-    for row in rows:
-        empty = False
-        yield dict(zip(names, [neutralise(value) for value in row], strict=True))
-    if empty:  # the writer takes the header from the first record: one of blanks
-        yield dict.fromkeys(names)
 
 
 def in_current_language(chunks: Iterator[str]) -> Iterator[str]:

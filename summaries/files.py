@@ -222,35 +222,41 @@ def counted(rows: Iterable[Sequence], log: SummaryDownload | None) -> Iterator[S
         log.save(update_fields=["rows"])
 
 
-def csv_chunks(summary_file: SummaryFile, log: SummaryDownload | None = None) -> Iterator[bytes]:
+def csv_chunks(
+    summary_file: SummaryFile,
+    log: SummaryDownload | None = None,
+    *,
+    counter: Counter | None = None,
+) -> Iterator[bytes]:
     """The file as UTF-8 chunks: the BOM, the note and the header, then the rows (from the
-    database when it made them, else written here)."""
+    database when it made them, else written here); `counter` counts the rows as they go."""
     if summary_file.csv_rows is None:
         text = csv_stream(
             summary_file.header(), counted(summary_file.rows, log), preamble=summary_file.about
         )
         return (chunk.encode() for chunk in in_current_language(text))
-    return _stored_chunks(summary_file, summary_file.csv_rows, log)
+    return _stored_chunks(summary_file, summary_file.csv_rows, log, counter or Counter())
 
 
 def _stored_chunks(
     summary_file: SummaryFile,
     csv_rows: "Callable[[Counter], Iterator[bytes]]",
     log: SummaryDownload | None,
+    counter: Counter,
 ) -> Iterator[bytes]:
     yield "".join(csv_stream(summary_file.header(), [], preamble=summary_file.about)).encode()
-    counter = Counter()
     yield from csv_rows(counter)
     if log is not None:
         log.rows = counter.rows
         log.save(update_fields=["rows"])
 
 
-def xlsx_file(summary_file: SummaryFile, log: SummaryDownload | None = None) -> IO[bytes]:
-    """A temporary file holding the workbook, rewound; written row by row, never held in memory."""
-    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
+def xlsx_write(
+    target: IO[bytes], summary_file: SummaryFile, log: SummaryDownload | None = None
+) -> None:
+    """Write the workbook into a binary file, row by row."""
     write_xlsx(
-        handle,
+        target,
         summary_file.header(),
         counted(summary_file.rows, log),
         sheet_title=summary_file.sheet_title,
@@ -258,5 +264,11 @@ def xlsx_file(summary_file: SummaryFile, log: SummaryDownload | None = None) -> 
         about_title=_("About this file"),
         sheets=summary_file.sheets(),
     )
+
+
+def xlsx_file(summary_file: SummaryFile, log: SummaryDownload | None = None) -> IO[bytes]:
+    """A temporary file holding the workbook, rewound; written row by row, never held in memory."""
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
+    xlsx_write(handle, summary_file, log)
     handle.seek(0)
     return handle

@@ -271,22 +271,13 @@ class ReleaseSpending(models.Model):
         return f"{self.release_id} {self.province_id} {self.period_code} {self.source}"
 
 
-def nap_report_path(build: "NapReportBuild", filename: str) -> str:
-    return f"nap-reports/{build.year}/{filename}"
-
-
-class NapReportBuild(models.Model):
-    """One build of the annual NAP progress report, as admins follow it on the report page: what
-    was asked (year, language, format), how far it got, and the file once done (kept in media,
-    served only to admins)."""
+class FileBuild(models.Model):
+    """A file built by a Celery task for the one who asked: how far it got, and the file once
+    done (kept in media). The annual report and large release files are built this way."""
 
     class Language(models.TextChoices):
         VI = "vi", "Tiếng Việt"
         EN = "en", "English"
-
-    class Format(models.TextChoices):
-        DOCX = "docx", "DOCX (Word)"
-        PDF = "pdf", "PDF"
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -294,13 +285,46 @@ class NapReportBuild(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    year = models.PositiveSmallIntegerField(_("year"))
     language = models.CharField(_("language"), max_length=2, choices=Language.choices)
-    file_format = models.CharField(_("format"), max_length=4, choices=Format.choices)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    requested_by = models.ForeignKey(
+        "portal.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    created_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def download_name(self) -> str:
+        raise NotImplementedError  # each kind of build names its file
+
+
+def nap_report_path(build: "NapReportBuild", filename: str) -> str:
+    return f"nap-reports/{build.year}/{filename}"
+
+
+class NapReportBuild(FileBuild):
+    """One build of the annual NAP progress report, as admins follow it on the report page: what
+    was asked (year, language, format), how far it got, and the file once done (kept in media,
+    served only to admins)."""
+
+    class Format(models.TextChoices):
+        DOCX = "docx", "DOCX (Word)"
+        PDF = "pdf", "PDF"
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    file_format = models.CharField(_("format"), max_length=4, choices=Format.choices)
     release = models.ForeignKey(
         Release,
         on_delete=models.SET_NULL,
@@ -310,13 +334,6 @@ class NapReportBuild(models.Model):
         verbose_name=_("release read"),
     )
     file = models.FileField(_("file"), upload_to=nap_report_path, blank=True)
-    requested_by = models.ForeignKey(
-        "portal.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
-    )
-    created_at = models.DateTimeField(_("queued at"), default=timezone.now)
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
 
     class Meta:
         verbose_name = _("NAP report build")
@@ -332,12 +349,72 @@ class NapReportBuild(models.Model):
         return f"NAP {self.year} {self.language} {self.file_format} {self.status}"
 
     @property
-    def is_finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
+    def download_name(self) -> str:
+        return f"napwps-report-{self.year}-{self.language}.{self.file_format}"
+
+
+def release_file_path(build: "ReleaseFileBuild", filename: str) -> str:
+    return f"release-files/{build.requested_by_id}/{filename}"
+
+
+class ReleaseFileQuerySet(models.QuerySet["ReleaseFileBuild"]):
+    def kept(self) -> "ReleaseFileQuerySet":
+        """Builds not yet expired (the beat task removes the others)."""
+        return self.filter(expires_at__gt=timezone.now())
+
+    def current(self) -> "ReleaseFileQuerySet":
+        """Builds whose file is, or will be, there to download: kept and not failed."""
+        return self.kept().exclude(status=FileBuild.Status.FAILED)
+
+
+class ReleaseFileBuild(FileBuild):
+    """A release file too large to stream (more cells than the format's threshold), built by a
+    Celery task for the reader who asked, in their language and their scope of provinces, and
+    kept until `expires_at` (a day after it is done); only they may download it."""
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    release = models.ForeignKey(
+        Release, on_delete=models.CASCADE, related_name="+", verbose_name=_("release")
+    )
+    file_format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    # The provinces of the file, as a key ("all", or their ids joined by commas): the same
+    # request again finds the build already made.
+    scope = models.CharField(_("provinces"), max_length=400)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    file = models.FileField(_("file"), upload_to=release_file_path, blank=True, max_length=200)
+    expires_at = models.DateTimeField(_("kept until"))
+    downloaded_at = models.DateTimeField(_("downloaded at"), null=True, blank=True)
+
+    objects = ReleaseFileQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("release file build")
+        verbose_name_plural = _("release file builds")
+        indexes = [
+            models.Index(fields=["requested_by", "-created_at"], name="release_file_mine"),
+            models.Index(fields=["expires_at"], name="release_file_expiry"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="release_file_progress_percent"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.release_id} {self.file_format} {self.language} {self.status}"
 
     @property
     def download_name(self) -> str:
-        return f"napwps-report-{self.year}-{self.language}.{self.file_format}"
+        release = self.release
+        name = f"napwps-release-{release.year}-q{release.quarter}-r{release.revision}"
+        return f"{name}-{self.language}.{self.file_format}"
+
+    @property
+    def provinces(self) -> set[int] | None:
+        return None if self.scope == "all" else {int(pk) for pk in self.scope.split(",") if pk}
 
 
 class NapReportHighlight(models.Model):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from summaries.models import (
     NapReportHighlight,
     ProvincialSummary,
     Release,
+    ReleaseFileBuild,
     SummaryDownload,
 )
 from summaries.releases import read_version
@@ -398,6 +399,44 @@ def nap_report_page_for(*, user: User, year: int | None) -> NapReportPage:
         highlights=highlights,
         suggestions=suggestions,
     )
+
+
+@dataclass
+class FilesWaiting:
+    ready: int  # done, not yet downloaded
+    busy: int  # queued or running
+
+
+def release_file_builds_for(*, user: User) -> QuerySet[ReleaseFileBuild]:
+    """The release files built for this reader, newest first (nobody else's: not even an
+    admin's list shows them), while they are kept."""
+    return (
+        ReleaseFileBuild.objects.kept()
+        .filter(requested_by=user)
+        .select_related("release")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def release_files_waiting(*, user: User) -> FilesWaiting:
+    """How many of the reader's files are ready and not yet downloaded, and how many are being
+    built: one query."""
+    done, waiting = (
+        ReleaseFileBuild.Status.DONE,
+        [
+            ReleaseFileBuild.Status.QUEUED,
+            ReleaseFileBuild.Status.RUNNING,
+        ],
+    )
+    counts = (
+        ReleaseFileBuild.objects.current()
+        .filter(requested_by=user)
+        .aggregate(
+            ready=Count("pk", filter=Q(status=done, downloaded_at=None)),
+            busy=Count("pk", filter=Q(status__in=waiting)),
+        )
+    )
+    return FilesWaiting(ready=counts["ready"], busy=counts["busy"])
 
 
 def dhis2_export_for(*, user: User, release_id: int) -> dhis2.Export:

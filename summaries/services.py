@@ -2,15 +2,16 @@
 
 import datetime
 import json
-import tempfile
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.files import File
 from django.db import connection, transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -22,10 +23,12 @@ from portal.queue import enqueue_on_commit
 from reports.models import ActivityReport
 from summaries import (
     aggregation,
+    builds,
     dhis2,
     files,
     nap_report,
     nap_report_render,
+    notices,
     release_files,
     releases,
     selectors,
@@ -41,6 +44,7 @@ from summaries.models import (
     NapReportHighlight,
     Release,
     ReleaseCell,
+    ReleaseFileBuild,
     ReleaseSpending,
     SummaryDownload,
 )
@@ -48,6 +52,7 @@ from summaries.nap_report import NapReportError
 from summaries.scope import SummaryFilters, can_download, province_ids_in_scope
 
 Run = AggregationRun
+logger = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -155,18 +160,7 @@ def summary_download(
         )
         action = audit.Action.WORKING_DOWNLOAD
     else:
-        release = (
-            Release.objects.filter(pk=release_id).first()
-            if release_id is not None
-            else Release.objects.filter(year=year or 0).newest()
-        )
-        if release is None:
-            raise ReleaseError(_("No release has been published for this year yet."))
-        provinces = None if actor.is_portal_admin else province_ids_in_scope(user=actor)
-        if filters.province is not None:
-            provinces = (
-                {filters.province.pk} if provinces is None else provinces & {filters.province.pk}
-            )
+        release, provinces = _release_asked(actor, filters, release_id)
         summary_file = release_file(release, provinces)
         action = audit.Action.SUMMARY_DOWNLOAD
     if spending_only:
@@ -180,6 +174,26 @@ def summary_download(
     log = SummaryDownload.objects.create(user=actor, file_format=file_format, filters=details)
     audit.record(action, user=actor, obj=log, detail=file_format)
     return log, summary_file
+
+
+def _release_asked(
+    actor: User, filters: SummaryFilters, release_id: int | None
+) -> tuple[Release, set[int] | None]:
+    """The release a reader asks for (the newest of the filters' year, or the one named) and the
+    provinces of their file: those in their scope (None: all), narrowed to the filters' one."""
+    release = (
+        Release.objects.filter(pk=release_id).first()
+        if release_id is not None
+        else Release.objects.filter(year=filters.year or 0).newest()
+    )
+    if release is None:
+        raise ReleaseError(_("No release has been published for this year yet."))
+    provinces = None if actor.is_portal_admin else province_ids_in_scope(user=actor)
+    if filters.province is not None:
+        provinces = (
+            {filters.province.pk} if provinces is None else provinces & {filters.province.pk}
+        )
+    return release, provinces
 
 
 def release_file(release: Release, provinces: set[int] | None) -> SummaryFile:
@@ -293,6 +307,176 @@ def release_cells(release: Release, cube: Cube, hidden: set) -> list[ReleaseCell
     return rows
 
 
+# --- Large release files, built by a task -------------------------------------------------------
+
+RELEASE_FILE_LOCK = 7_420_243  # advisory lock (with the user's id): one request at a time
+
+
+def release_file_threshold(file_format: str) -> int:
+    """Cells above which a release file in this format is built by a task, not streamed."""
+    if file_format == ReleaseFileBuild.Format.XLSX:
+        return int(settings.RELEASE_XLSX_QUEUE_CELLS)
+    return int(settings.RELEASE_CSV_QUEUE_CELLS)
+
+
+def _scope_key(provinces: set[int] | None) -> str:
+    return "all" if provinces is None else ",".join(str(pk) for pk in sorted(provinces))
+
+
+def release_file_request(
+    *, actor: User, filters: SummaryFilters, file_format: str, release_id: int | None
+) -> ReleaseFileBuild | None:
+    """A reader asks for a release file. A small one (at most the format's threshold of cells)
+    streams at once: None. A large one is built by a Celery task in the reader's language and
+    scope: the build, a new one or the same file asked before (queued, running, or done and not
+    yet expired)."""
+    if not can_download(actor):
+        raise PermissionDenied(_("Only reviewers and administrators can download summaries."))
+    if file_format not in ReleaseFileBuild.Format.values:
+        raise ReleaseError(_("Choose CSV or XLSX."))
+    release, provinces = _release_asked(actor, filters, release_id)
+    if release.cells <= release_file_threshold(file_format):
+        return None
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    if language not in ReleaseFileBuild.Language.values:
+        language = settings.LANGUAGE_CODE
+    wanted = {
+        "requested_by": actor,
+        "release": release,
+        "file_format": file_format,
+        "language": language,
+        "scope": _scope_key(provinces),
+    }
+    with transaction.atomic():
+        if connection.vendor == "postgresql":  # two clicks at once make one build
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(%s, %s)", [RELEASE_FILE_LOCK, actor.pk]
+                )
+        build = ReleaseFileBuild.objects.current().filter(**wanted).order_by("-created_at").first()
+        if build is not None:
+            return build
+        build = ReleaseFileBuild.objects.create(
+            **wanted, expires_at=timezone.now() + settings.RELEASE_FILE_KEEP
+        )
+        enqueue_on_commit("summaries.tasks.build_release_file", build.pk)
+    return build
+
+
+def _expected_rows(build: ReleaseFileBuild) -> int:
+    provinces = build.provinces
+    if provinces is None:
+        return build.release.cells
+    return ReleaseCell.objects.filter(
+        Q(province__isnull=True) | Q(province__in=provinces), release=build.release
+    ).count()
+
+
+def release_file_build_run(*, build_id: int) -> ReleaseFileBuild | None:
+    """Build a requested release file into media, its progress saved as rows are written; then
+    keep it for `RELEASE_FILE_KEEP` and tell the reader. Safe to repeat; a build removed in the
+    meantime (expired) is left alone: None."""
+    found = (
+        ReleaseFileBuild.objects.select_related("release", "requested_by")
+        .filter(pk=build_id)
+        .first()
+    )
+    if found is None:
+        return None
+    was_finished = found.is_finished or found.status == ReleaseFileBuild.Status.RUNNING
+
+    def write(handle: IO[bytes], step: Callable[[int], None]) -> None:
+        with translation.override(found.language):
+            expected = max(_expected_rows(found), 1)
+            summary_file = release_file(found.release, found.provinces)
+            counter = release_files.Counter()
+            if found.file_format == ReleaseFileBuild.Format.CSV:
+                for chunk in files.csv_chunks(summary_file, counter=counter):
+                    handle.write(chunk)
+                    step(counter.rows * 100 // expected)
+            else:
+
+                def rows_told(rows: Iterator) -> Iterator:
+                    for row in rows:
+                        counter.rows += 1
+                        if not counter.rows % 10_000:
+                            step(counter.rows * 100 // expected)
+                        yield row
+
+                summary_file.rows = rows_told(summary_file.rows)
+                files.xlsx_write(handle, summary_file)
+        found.rows = counter.rows
+        found.expires_at = timezone.now() + settings.RELEASE_FILE_KEEP
+
+    result = builds.run(found, write, also_save=["rows", "expires_at"])
+    if not was_finished and result.status == ReleaseFileBuild.Status.DONE:
+        try:
+            notices.release_file_ready(result)
+        except OSError:  # no mail server: the files page and the navigation still tell
+            logger.exception("release file %s: the e-mail could not be sent", result.pk)
+    return result
+
+
+def release_file_download(*, actor: User, build_id: int) -> ReleaseFileBuild:
+    """A built release file for the reader who asked for it (anyone else: 404), while it is kept
+    and while it is still within their scope; logged and audited as every download is."""
+    if not can_download(actor):
+        raise PermissionDenied(_("Only reviewers and administrators can download summaries."))
+    build = (
+        ReleaseFileBuild.objects.current()
+        .filter(pk=build_id, requested_by=actor, status=ReleaseFileBuild.Status.DONE)
+        .select_related("release")
+        .first()
+    )
+    if build is None or not build.file:
+        raise Http404(_("No such file."))
+    if not actor.is_portal_admin:
+        allowed, provinces = province_ids_in_scope(user=actor), build.provinces
+        if allowed is not None and (provinces is None or not provinces <= allowed):
+            raise Http404(_("No such file."))
+    log = SummaryDownload.objects.create(
+        user=actor,
+        file_format=build.file_format,
+        filters={"release": build.release_id, "provinces": build.scope, "build": build.pk},
+        rows=build.rows,
+    )
+    audit.record(audit.Action.SUMMARY_DOWNLOAD, user=actor, obj=log, detail=build.file_format)
+    build.downloaded_at = timezone.now()
+    build.save(update_fields=["downloaded_at"])
+    return build
+
+
+# A build still queued this long after it was asked for lost its task (the broker was down when
+# it was queued): the periodic job queues it again.
+QUEUED_TOO_LONG = datetime.timedelta(minutes=10)
+
+
+def release_files_catch_up() -> int:
+    """Queue again the builds whose task never reached the broker; returns how many."""
+    lost = list(
+        ReleaseFileBuild.objects.current()
+        .filter(
+            status=ReleaseFileBuild.Status.QUEUED,
+            created_at__lt=timezone.now() - QUEUED_TOO_LONG,
+        )
+        .values_list("pk", flat=True)
+    )
+    for pk in lost:
+        enqueue_on_commit("summaries.tasks.build_release_file", pk)
+    return len(lost)
+
+
+def release_files_remove_expired() -> int:
+    """Remove release files kept past their day (the file, then the build); returns how many."""
+    removed = 0
+    for build in ReleaseFileBuild.objects.filter(expires_at__lte=timezone.now()).order_by("pk"):
+        if build.file:
+            build.file.delete(save=False)
+        build.delete()
+        removed += 1
+    return removed
+
+
 # --- The annual NAP progress report ---------------------------------------------------------------
 
 
@@ -351,40 +535,17 @@ def nap_report_build_run(*, build_id: int) -> NapReportBuild:
     """Build a requested report into media, saving its progress as it goes; safe to repeat (a
     finished build is left as it is)."""
     build = NapReportBuild.objects.get(pk=build_id)
-    if build.is_finished:
-        return build
-    build.status, build.started_at, build.error = NapReportBuild.Status.RUNNING, timezone.now(), ""
-    build.save(update_fields=["status", "started_at", "error"])
 
-    def step(percent: int) -> None:
-        if percent >= build.progress + 5:  # a save every 5% is enough for a page polling it
-            build.progress = percent
-            NapReportBuild.objects.filter(pk=build.pk).update(progress=percent)
+    def write(handle: IO[bytes], step: Callable[[int], None]) -> None:
+        build.release = nap_report_write(
+            year=build.year,
+            language=build.language,
+            file_format=build.file_format,
+            output=handle,
+            step=step,
+        )
 
-    try:
-        with tempfile.TemporaryFile() as handle:
-            release = nap_report_write(
-                year=build.year,
-                language=build.language,
-                file_format=build.file_format,
-                output=handle,
-                step=step,
-            )
-            handle.seek(0)
-            build.file.save(build.download_name, File(handle), save=False)
-    except Exception as exc:
-        build.status, build.finished_at = NapReportBuild.Status.FAILED, timezone.now()
-        build.error = f"{type(exc).__name__}: {exc}"[:2000]
-        build.save(update_fields=["status", "finished_at", "error"])
-        raise
-    build.status, build.finished_at, build.progress = (
-        NapReportBuild.Status.DONE,
-        timezone.now(),
-        100,
-    )
-    build.release = release
-    build.save(update_fields=["status", "finished_at", "progress", "release", "file"])
-    return build
+    return builds.run(build, write, also_save=["release"])
 
 
 def nap_report_download(*, actor: User, build_id: int) -> NapReportBuild:

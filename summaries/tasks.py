@@ -49,6 +49,22 @@ def build_nap_report(build_id: int) -> int:
     return services.nap_report_build_run(build_id=build_id).progress
 
 
+@_retrying_task(soft_time_limit=1800, time_limit=2400)
+def build_release_file(build_id: int) -> int:
+    build = services.release_file_build_run(build_id=build_id)
+    return build.rows if build else 0
+
+
+@_retrying_task(soft_time_limit=600, time_limit=900)
+def remove_expired_release_files() -> int:
+    return services.release_files_remove_expired()
+
+
+@_retrying_task(soft_time_limit=120, time_limit=180)
+def catch_up_release_files() -> int:
+    return services.release_files_catch_up()
+
+
 # No retry: a failed push is shown to the admin, who pushes again once DHIS2 is fixed.
 @shared_task(soft_time_limit=600, time_limit=900, acks_late=True)
 def push_to_dhis2(push_id: int) -> str:

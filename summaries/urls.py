@@ -11,6 +11,12 @@ urlpatterns = [
     path("runs/rebuild/", views.AggregationRebuildView.as_view(), name="rebuild"),
     path("releases/", views.ReleaseListView.as_view(), name="releases"),
     path("releases/publish/", views.ReleasePublishView.as_view(), name="publish"),
+    path("files/", views.ReleaseFilesView.as_view(), name="files"),
+    path(
+        "files/<int:pk>/download/",
+        views.ReleaseFileDownloadView.as_view(),
+        name="release_file_download",
+    ),
     path("releases/<int:pk>/dhis2/", views.Dhis2View.as_view(), name="release_dhis2"),
     path(
         "releases/<int:pk>/dhis2/datavalues.json",

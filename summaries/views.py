@@ -24,6 +24,7 @@ from portal.pagination import LenientPaginationMixin
 from portal.permissions import ensure_admin
 from reports.models import ReportingPeriod
 from summaries import files, selectors, services
+from summaries.context_processors import FILES_WAITING
 from summaries.forms import (
     CompletenessForm,
     Dhis2MappingForm,
@@ -32,7 +33,7 @@ from summaries.forms import (
     PublishForm,
     SummaryFilterForm,
 )
-from summaries.models import AggregationRun, Release
+from summaries.models import AggregationRun, FileBuild, Release, ReleaseFileBuild
 from summaries.nap_report import NapReportError
 
 
@@ -109,12 +110,29 @@ class DownloadView(View):
             messages.error(request, _("Check the filters before downloading."))
             return redirect("summaries:index")
         try:
+            if not working_asked(request) and part != "spending":
+                build = services.release_file_request(
+                    actor=request.user,
+                    filters=form.filters(),
+                    file_format=file_format,
+                    release_id=int(release_id) if release_id else None,
+                )
+                if build is not None:
+                    request.session[FILES_WAITING] = True
+                    messages.info(
+                        request,
+                        _(
+                            "This file is large: it is being built for you. This page shows its "
+                            "progress and a link when it is ready; you will also get an e-mail."
+                        ),
+                    )
+                    return redirect(f"{reverse('summaries:files')}#file-{build.pk}")
             log, summary_file = services.summary_download(
                 actor=request.user,
                 filters=form.filters(),
                 file_format=file_format,
                 release_id=int(release_id) if release_id else None,
-                working=request.GET.get("working") == "1",
+                working=working_asked(request),
                 spending_only=part == "spending",
             )
         except services.ReleaseError as error:
@@ -132,6 +150,57 @@ class DownloadView(View):
             filename=f"{summary_file.name}.xlsx",
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
+
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def _built_file(build: FileBuild) -> FileResponse:
+    """A file a task built (the service has checked who may have it), as an attachment."""
+    try:
+        handle = build.file.open("rb")  # type: ignore[attr-defined]
+    except FileNotFoundError:
+        raise Http404(_("The file is missing from storage.")) from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=build.download_name,
+        content_type=CONTENT_TYPES[build.file_format],  # type: ignore[attr-defined]
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def working_asked(request: HttpRequest) -> bool:
+    return request.GET.get("working") == "1"
+
+
+class ReleaseFilesView(LenientPaginationMixin, ListView):
+    """The reader's large release files: progress while they are built (the page refreshes
+    itself), then a link until they expire."""
+
+    request: AuthenticatedHttpRequest
+    template_name = "summaries/release_files.html"
+    context_object_name = "builds"
+    paginate_by = 20
+
+    def get_queryset(self) -> QuerySet[ReleaseFileBuild]:
+        return selectors.release_file_builds_for(user=self.request.user)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["busy"] = any(not build.is_finished for build in context["builds"])
+        return context
+
+
+class ReleaseFileDownloadView(View):
+    def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
+        return _built_file(services.release_file_download(actor=request.user, build_id=pk))
 
 
 class ReleaseListView(LenientPaginationMixin, ListView):
@@ -255,20 +324,7 @@ def _render_with(request: AuthenticatedHttpRequest, **forms_given: Any) -> HttpR
 
 class NapReportDownloadView(View):
     def get(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
-        build = services.nap_report_download(actor=request.user, build_id=pk)
-        try:
-            handle = build.file.open("rb")
-        except FileNotFoundError:
-            raise Http404(_("The file is missing from storage.")) from None
-        content_type = {
-            "pdf": "application/pdf",
-            "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        }[build.file_format]
-        response = FileResponse(
-            handle, as_attachment=True, filename=build.download_name, content_type=content_type
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return _built_file(services.nap_report_download(actor=request.user, build_id=pk))
 
 
 class NapHighlightAddView(View):
