@@ -16,7 +16,7 @@ from portal.permissions import ensure_admin
 from reports.disaggregation import TOTAL
 from reports.models import ActivityReport, ReportingPeriod, StaleSummary
 from summaries.completeness import ProvinceCompleteness, completeness_for
-from summaries.cube import NATIONAL, cube_for_organisations, cube_from_summaries
+from summaries.cube import NATIONAL, cube_for_organisations, working_cube
 from summaries.disclosure import min_cell
 from summaries.forms import SummaryFilterForm
 from summaries.models import (
@@ -125,7 +125,7 @@ def figures_for(*, user: User, filters: SummaryFilters) -> tuple[Figures | None,
         if subtree is not None:
             cube = cube_for_organisations(filters.year, 4, subtree)
         else:
-            cube = cube_from_summaries(filters.year, 4)
+            cube = working_cube(filters.year, 4)
         hidden: set = set()
         release = None
     else:
@@ -222,7 +222,7 @@ def published_before(
         return totals
     for year in range(NAP_FIRST_YEAR, figures.year):
         if working:
-            cube = cube_from_summaries(year, 4)
+            cube = working_cube(year, 4)
             cells, hidden = cube.cells, set()
         else:
             earlier = latest_release(year)

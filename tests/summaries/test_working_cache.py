@@ -1,0 +1,187 @@
+"""The working figures are built once per version of what they read, and never served stale.
+
+Each writer of what the cube reads (the aggregation after an approval, a full rebuild, periods,
+indicators, programmes, organisations and the links between them) is exercised after the page
+has put the cube in the cache: the page must then show the new figure, not the cached one."""
+
+import pytest
+from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from indicators.models import Indicator, Programme
+from reports import services as report_services
+from reports.models import Figure, StaleSummary
+from summaries import aggregation, versions
+from summaries import services as summary_services
+from summaries.models import ProvincialSummary
+from tests import factories
+from tests.summaries.test_summary_views import HANOI, approve_with_total
+
+pytestmark = pytest.mark.django_db
+
+WORKING_2026 = {"view": "working", "year": "2026"}
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def world(client):
+    """Hà Nội's approved report of 2026-Q2 (every count 12), aggregated; the admin logged in."""
+    report = approve_with_total(HANOI, 12)
+    aggregation.rebuild_all()
+    indicator = (
+        Indicator.objects.filter(programmes__code="trusted-address")
+        .exclude(aggregation=Indicator.Aggregation.RATIO)
+        .order_by("code")
+        .first()
+    )
+    admin = factories.admin_user()
+    client.force_login(admin)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return {"report": report, "indicator": indicator, "admin": admin, "client": client}
+
+
+def shown(world, period: str = "", place: str = HANOI):
+    """The indicator's row on the working page (the year, or a quarter), for a province or the
+    nation (place ""): (total, coverage)."""
+    query = {**WORKING_2026, "indicator": world["indicator"].pk}
+    if period:
+        query["quarter"] = period
+    page = world["client"].get(reverse("summaries:index"), query)
+    assert page.status_code == 200
+    table = next(t for t in page.context["tables"] if t.indicator == world["indicator"])
+    row = table.national if place == "" else next(r for r in table.rows if r.code == place)
+    return (row.total, row.coverage) if row else None
+
+
+def test_the_page_reads_the_cube_from_the_cache_once_it_is_built(world):
+    shown(world)  # builds and keeps the cube
+    with CaptureQueriesContext(connection) as warm:
+        assert shown(world)[0] == "12"
+    assert not [q for q in warm.captured_queries if ProvincialSummary._meta.db_table in q["sql"]]
+
+    versions.bump()
+    with CaptureQueriesContext(connection) as cold:
+        assert shown(world)[0] == "12"
+
+    reads = [q for q in cold.captured_queries if ProvincialSummary._meta.db_table in q["sql"]]
+    assert reads, "a new version builds the cube again"
+    assert len(warm.captured_queries) < len(cold.captured_queries)
+
+
+def test_an_approval_shows_once_its_recompute_ran(world, django_capture_on_commit_callbacks):
+    assert shown(world)[0] == "12"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        approve_with_total(HANOI, 5)
+
+    assert shown(world)[0] == "17"
+
+
+def test_a_full_rebuild_shows_what_it_rebuilt(world, django_capture_on_commit_callbacks):
+    assert shown(world)[0] == "12"
+    Figure.objects.filter(
+        report=world["report"], indicator=world["indicator"], dimension="total"
+    ).update(value=40)  # a correction made in the database, found by a full rebuild
+
+    with django_capture_on_commit_callbacks(execute=True):
+        summary_services.aggregation_request_full(actor=world["admin"])
+
+    assert shown(world)[0] == "40"
+
+
+def test_a_reconcile_of_stale_cells_shows_them(world):
+    assert shown(world)[0] == "12"
+    report = world["report"]
+    Figure.objects.filter(report=report, indicator=world["indicator"], dimension="total").update(
+        value=7
+    )
+    StaleSummary.objects.create(province_id=report.province_id, period_id=report.period_id)
+
+    assert summary_services.aggregation_reconcile() is not None
+
+    assert shown(world)[0] == "7"
+
+
+def test_an_indicator_s_time_rule_changes_the_year(world):
+    approve_with_total(HANOI, 5, period_code="2026-Q1")
+    aggregation.rebuild_all()
+    indicator = world["indicator"]
+    indicator.time_rule = Indicator.TimeRule.SUM
+    indicator.save()
+    assert shown(world)[0] == "17"  # 5 in Q1 and 12 in Q2
+
+    indicator.time_rule = Indicator.TimeRule.LAST
+    indicator.save()
+
+    assert shown(world)[0] == "12"  # Q2's
+
+
+def test_a_period_change_changes_the_version_and_the_page_stays_right(world):
+    assert shown(world)[0] == "12"
+    before = versions.current()
+
+    report_services.period_set_locked(
+        actor=world["admin"], period_id=factories.period("2026-Q2").pk, locked=True
+    )
+
+    assert versions.current() != before
+    with CaptureQueriesContext(connection) as after:
+        assert shown(world)[0] == "12"
+    assert [q for q in after.captured_queries if ProvincialSummary._meta.db_table in q["sql"]]
+
+
+def expected_organisations(world) -> str:
+    """The Hà Nội row's coverage: "n/of organisations" counts the organisations expected."""
+    return shown(world)[1]
+
+
+def test_programmes_organisations_and_their_links_change_who_is_expected(world):
+    programme = Programme.objects.get(code="trusted-address")
+    organisation = world["report"].organisation
+    programme.organisations.add(organisation)
+    other = factories.OrganisationFactory(province=factories.province(HANOI))
+    programme.organisations.add(other)
+    assert "1/2" in expected_organisations(world)
+
+    other.is_active = False  # an organisation saved
+    other.save()
+    assert "1/1" in expected_organisations(world)
+
+    programme.organisations.remove(organisation)  # a link removed
+    assert "/1 " not in expected_organisations(world) + " "
+    # The organisation's admin page saves its programmes (an inline) as rows, which send no
+    # signal, then logs the change of the organisation.
+    Programme.organisations.through.objects.create(programme=programme, organisation=organisation)
+    LogEntry.objects.log_actions(
+        world["admin"].pk, [organisation], CHANGE, "programmes run", single_object=True
+    )
+    assert "1/1" in expected_organisations(world)
+
+    programme.indicators.remove(world["indicator"])  # the indicator no longer expected
+    assert "organisations" not in expected_organisations(world)
+    programme.indicators.add(world["indicator"])
+    assert "1/1" in expected_organisations(world)
+
+    programme.is_active = False  # a programme saved
+    programme.save()
+    assert "organisations" not in expected_organisations(world)
+
+
+def test_without_a_cache_that_answers_the_page_builds_the_cube(world, monkeypatch):
+    def refuse(*_args, **_kwargs):
+        raise ConnectionError("the cache is down")
+
+    monkeypatch.setattr(cache, "get", refuse)
+    monkeypatch.setattr(cache, "set", refuse)
+
+    assert shown(world)[0] == "12"
