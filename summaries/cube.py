@@ -12,14 +12,12 @@ code is the year's: its cells are the year's cells, covering one period of one.
 """
 
 import datetime
-import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, F, Sum
 
 from indicators.models import Indicator, Programme
@@ -174,43 +172,16 @@ def cube_from_summaries(year: int, quarter: int) -> Cube:
     return _cube_from_rows(year, quarter, periods, rows.iterator(chunk_size=5000))
 
 
-# Working cubes are cached under the summaries' version (`summaries.versions`): a change to what
-# they are built from changes the key, so a cached cube is never stale. The format number changes
-# with what a cached cube holds; a day bounds what old keys occupy.
-WORKING_CUBE_FORMAT = 1
-WORKING_CUBE_TIMEOUT = 24 * 3600
-logger = logging.getLogger(__name__)
-
-
 def working_cube(year: int, quarter: int) -> Cube:
-    """`cube_from_summaries` for the pages, from the cache while nothing it reads has changed:
-    one query for the version, then the cached cube. The same for every reader (the whole
-    country): who sees which province is decided on the cube, after. Without a cache that
-    answers (Redis down), the cube is built as if it were not cached."""
-    key = ":".join(
-        str(part)
-        for part in (
-            "summaries-working-cube",
-            WORKING_CUBE_FORMAT,
-            versions.current(),
-            year,
-            quarter,
-            settings.SUMMARY_PROVISIONAL_COVERAGE,
-        )
+    """`cube_from_summaries` for the pages, from the cache while nothing it reads has changed
+    (`summaries.versions`). The same for every reader (the whole country): who sees which
+    province is decided on the cube, after."""
+    return versions.cached(
+        "working-cube",
+        (year, quarter, settings.SUMMARY_PROVISIONAL_COVERAGE),
+        lambda: cube_from_summaries(year, quarter),
+        Cube,
     )
-    try:
-        cached = cache.get(key)
-    except Exception:  # any failure of the cache: build the cube instead
-        logger.warning("working cube: the cache did not answer; building the cube", exc_info=True)
-        cached = None
-    if isinstance(cached, Cube):
-        return cached
-    cube = cube_from_summaries(year, quarter)
-    try:
-        cache.set(key, cube, WORKING_CUBE_TIMEOUT)
-    except Exception:
-        logger.warning("working cube: the cache did not keep the cube", exc_info=True)
-    return cube
 
 
 def cube_for_organisations(year: int, quarter: int, organisation_ids: Iterable[int]) -> Cube:

@@ -43,6 +43,7 @@ from summaries.spending import (
     released_spending,
     spending_tables,
     working_spending,
+    working_spending_of_all,
 )
 from summaries.tables import (
     Figures,
@@ -181,7 +182,12 @@ def summary_page_for(*, user: User, filters: SummaryFilters, page: str | None) -
     spent = None
     if filters.year is not None and working:
         # A subtree's staff see their subtree's spending only, as they see its figures.
-        spent = working_spending(filters.year, organisation_ids=working_organisation_ids(user=user))
+        subtree_ids = working_organisation_ids(user=user)
+        spent = (
+            working_spending_of_all(filters.year)
+            if subtree_ids is None
+            else working_spending(filters.year, organisation_ids=subtree_ids)
+        )
     elif release is not None:
         spent = released_spending(release)  # readers outside the working figures: published only
     if spent is not None:

@@ -15,9 +15,11 @@ from django.urls import reverse
 from indicators.models import Indicator, Programme
 from reports import services as report_services
 from reports.models import Figure, StaleSummary
+from reports.spending import SpendingInput
 from summaries import aggregation, versions
 from summaries import services as summary_services
 from summaries.models import ProvincialSummary
+from summaries.spending import working_spending_of_all
 from tests import factories
 from tests.summaries.test_summary_views import HANOI, approve_with_total
 
@@ -185,3 +187,59 @@ def test_without_a_cache_that_answers_the_page_builds_the_cube(world, monkeypatc
     monkeypatch.setattr(cache, "set", refuse)
 
     assert shown(world)[0] == "12"
+
+
+def spent_in_2026() -> int:
+    return sum(figure.amount for figure in working_spending_of_all(2026))
+
+
+def approved_spending(organisation, reviewer, amount: int):
+    """An approved report of the organisation spending `amount` in 2026-Q2 (the organisation
+    and the reviewer made before: making them changes the version)."""
+    report = factories.draft_report(organisation=organisation)
+    report_services.report_update(
+        actor=report.created_by,
+        report_id=report.pk,
+        content=report_services.ReportContent(
+            title="t",
+            figures=factories.complete_figures(report),
+            spending=[
+                SpendingInput(
+                    amount=amount, source="vwu_own", pillar=report.programme.default_pillar
+                )
+            ],
+        ),
+        submit=True,
+    )
+    report_services.report_approve(reviewer=reviewer, report_id=report.pk)
+    return report
+
+
+def test_working_spending_is_cached_until_an_approval_and_shown_at_once(
+    django_capture_on_commit_callbacks,
+):
+    first, second, third = (
+        factories.OrganisationFactory(province=factories.province(HANOI)) for _n in range(3)
+    )
+    admin = factories.admin_user()
+    reviewer = factories.reviewer(provinces=[factories.province(HANOI)])
+    approved_spending(first, reviewer, 10_000_000)
+    aggregation.rebuild_all()
+    assert spent_in_2026() == 10_000_000
+    with CaptureQueriesContext(connection) as warm:
+        assert spent_in_2026() == 10_000_000
+    assert not [q for q in warm.captured_queries if "reports_spending" in q["sql"]]
+    version = versions.current()
+
+    # The approval marks its cells stale (the version is the same until the recompute); while
+    # the mark waits, the spending is summed afresh, so it shows at once.
+    approved_spending(second, reviewer, 3_000_000)
+    assert versions.current() == version
+    assert spent_in_2026() == 13_000_000
+
+    with django_capture_on_commit_callbacks(execute=True):  # the recompute runs
+        reopened = approved_spending(third, reviewer, 1_000_000)
+    assert spent_in_2026() == 14_000_000
+    with django_capture_on_commit_callbacks(execute=True):
+        report_services.report_reopen(actor=admin, report_id=reopened.pk, reason="wrong amount")
+    assert spent_in_2026() == 13_000_000
