@@ -8,6 +8,7 @@ signal: the admin's inline is caught by its log entry; other such writers (`seed
 from typing import Any
 
 from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
@@ -37,7 +38,9 @@ def _logged_by_admin(instance: LogEntry, **_kwargs: Any) -> None:
     """The admin saves the links an inline edits (an organisation's programmes) as rows of their
     own, which send no signal (Django sends none for an automatic link model); it then logs the
     change of the page's object, which does."""
-    model = instance.content_type.model_class() if instance.content_type_id else None
+    if instance.content_type_id is None:
+        return
+    model = ContentType.objects.get_for_id(instance.content_type_id).model_class()
     if model in MODELS:
         versions.bump()
 
