@@ -123,7 +123,34 @@ class ProgrammeForm(forms.ModelForm):
                 _("A national programme is run by national bodies only, not: %(names)s.")
                 % {"names": ", ".join(regional)},
             )
+        self._check_one_level_and_frequency(data)
         return data
+
+    def _check_one_level_and_frequency(self, data: dict) -> None:
+        """An indicator is reported at one level and by one kind of period, whichever programmes
+        carry it: its national figure is either the national bodies' or the provinces' sum, and
+        an annual period is the year, never a fifth quarter."""
+        level, frequency = data.get("level"), data.get("frequency")
+        indicators = data.get("indicators")
+        if not (level and frequency and indicators):
+            return
+        others = (
+            Programme.indicators.through.objects.filter(indicator__in=indicators)
+            .exclude(programme_id=self.instance.pk)
+            .exclude(programme__level=level, programme__frequency=frequency)
+            .values_list("indicator__code", "programme__code")
+            .order_by("indicator__code", "programme__code")
+        )
+        clashes = [f"{indicator} ({programme})" for indicator, programme in others]
+        if clashes:
+            self.add_error(
+                "indicators",
+                _(
+                    "These indicators are reported by a programme of another level or frequency; "
+                    "an indicator is reported at one level and by one kind of period: %(clashes)s."
+                )
+                % {"clashes": ", ".join(dict.fromkeys(clashes))},
+            )
 
 
 @admin.register(Programme)

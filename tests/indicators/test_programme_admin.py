@@ -52,3 +52,37 @@ def test_the_kinds_of_organisation_that_report_are_chosen_from_the_kinds():
     assert not ProgrammeForm(
         _data(programme, organisation_kinds=["nobody"]), instance=programme
     ).is_valid()
+
+
+def test_an_indicator_is_not_given_to_a_programme_of_another_level_or_frequency():
+    """PAR-01 is reported nationally once a year: a quarterly provincial programme cannot take
+    it, and the national programme cannot become quarterly while it carries it."""
+    provincial = Programme.objects.get(code="other")
+    national = Programme.objects.get(code="nap-national")
+    par_01 = national.indicators.get(code="PAR-01")
+    before = list(provincial.indicators.values_list("pk", flat=True))
+    form = ProgrammeForm(_data(provincial, indicators=[*before, par_01.pk]), instance=provincial)
+
+    assert not form.is_valid()
+    assert "PAR-01 (nap-national)" in str(form.errors["indicators"])
+    assert list(provincial.indicators.values_list("pk", flat=True)) == before
+
+    # A second national annual programme carries PAR-01 too: the national programme may not
+    # turn quarterly under it, and may stay as it is.
+    other_national = Programme.objects.create(
+        code="mofa-dialogues",
+        name_vi="Đối thoại",
+        name_en="Dialogues",
+        default_pillar=national.default_pillar,
+        frequency=Programme.Frequency.ANNUAL,
+        level=Programme.Level.NATIONAL,
+    )
+    other_national.indicators.add(par_01)
+    quarterly = ProgrammeForm(
+        _data(national, frequency=Programme.Frequency.QUARTERLY), instance=national
+    )
+    assert not quarterly.is_valid()
+    assert "PAR-01 (mofa-dialogues)" in str(quarterly.errors["indicators"])
+    national.refresh_from_db()  # the refused form left its choices on the instance
+    same = ProgrammeForm(_data(national), instance=national)
+    assert same.is_valid(), same.errors
