@@ -2,7 +2,8 @@
 
 Each writer of what the cube reads (the aggregation after an approval, a full rebuild, periods,
 indicators, programmes, organisations and the links between them) is exercised after the page
-has put the cube in the cache: the page must then show the new figure, not the cached one."""
+has put the cube in the cache: the page must then show the new figure, not the cached one.
+Each test has a cache of its own (tests/conftest.py)."""
 
 import pytest
 from django.conf import settings
@@ -26,13 +27,6 @@ from tests.summaries.test_summary_views import HANOI, approve_with_total
 pytestmark = pytest.mark.django_db
 
 WORKING_2026 = {"view": "working", "year": "2026"}
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
