@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make test` runs the suite in this many processes (pytest-xdist), each with its own test
+# database, cache key prefix and Celery queue (tests/conftest.py); 1 runs it in one process.
+TEST_WORKERS ?= auto
 
 .PHONY: run test prod-check setup lint format messages compilemessages worker beat clean
 
@@ -36,7 +39,7 @@ test: setup
 	DJANGO_ENV=production DJANGO_SECRET_KEY=check-deploy-only-$$(date +%s)-not-a-real-key-0123456789abcdef \
 	  ALLOWED_HOSTS=portal.example.vn DATABASE_URL= REDIS_URL= \
 	  $(BIN)/python manage.py check --deploy --fail-level WARNING
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 # The production stack of docker-compose.yml (PostgreSQL, Redis, gunicorn, worker, beat) started
 # natively on loopback, used over HTTP, then broken on purpose. Needs PostgreSQL's server binaries

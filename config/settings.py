@@ -442,6 +442,19 @@ LOGGING = {
     },
 }
 
+# --- DHIS2 -------------------------------------------------------------------------------------
+
+# Pushing a release to a DHIS2 server (POST /api/dataValueSets, a dry run first) is off unless
+# DHIS2_URL is set. Authenticate with a personal access token (DHIS2 2.37+; sent as
+# "Authorization: ApiToken ...") or, without one, a user name and password (HTTP basic).
+DHIS2_URL = env.str("DHIS2_URL", default="")
+DHIS2_TOKEN = env.str("DHIS2_TOKEN", default="")
+DHIS2_USERNAME = env.str("DHIS2_USERNAME", default="")
+DHIS2_PASSWORD = env.str("DHIS2_PASSWORD", default="")
+DHIS2_TIMEOUT = env.float("DHIS2_TIMEOUT", default=60.0)
+if DHIS2_URL and not (DHIS2_TOKEN or DHIS2_USERNAME):
+    raise ImproperlyConfigured("DHIS2_URL needs DHIS2_TOKEN, or DHIS2_USERNAME and DHIS2_PASSWORD.")
+
 # --- Monitoring -------------------------------------------------------------------------------
 
 # /metrics answers a scraper presenting this bearer token, and administrators who are logged in

@@ -5,7 +5,15 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from indicators import disaggregation
-from indicators.models import Donor, Indicator, Programme, Target
+from indicators.models import (
+    CategoryOptionComboMapping,
+    DataElementMapping,
+    Donor,
+    Indicator,
+    OrgUnitMapping,
+    Programme,
+    Target,
+)
 from portal.admin import OrganisationAdmin
 from portal.models import Organisation
 
@@ -201,3 +209,30 @@ admin.site.unregister(Organisation)
 @admin.register(Organisation)
 class OrganisationWithProgrammesAdmin(OrganisationAdmin):
     inlines = [*OrganisationAdmin.inlines, ProgrammesRunInline]
+
+
+@admin.register(DataElementMapping)
+class DataElementMappingAdmin(admin.ModelAdmin):
+    list_display = ["indicator", "data_element", "denominator_data_element"]
+    list_select_related = ["indicator"]
+    search_fields = ["indicator__code", "data_element", "denominator_data_element"]
+    ordering = ["indicator__code"]
+    autocomplete_fields = ["indicator"]
+
+
+@admin.register(CategoryOptionComboMapping)
+class CategoryOptionComboMappingAdmin(admin.ModelAdmin):
+    list_display = ["indicator", "dimension", "category", "category_option_combo"]
+    list_filter = ["dimension"]
+    list_select_related = ["indicator"]
+    search_fields = ["indicator__code", "category", "category_option_combo"]
+    ordering = ["indicator__code", "dimension", "category"]
+    autocomplete_fields = ["indicator"]
+
+
+@admin.register(OrgUnitMapping)
+class OrgUnitMappingAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "province", "org_unit"]
+    list_select_related = ["province"]
+    search_fields = ["province__code", "province__name_vi", "org_unit"]
+    ordering = ["province__code"]

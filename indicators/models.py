@@ -2,7 +2,9 @@ import contextlib
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -342,3 +344,140 @@ class Donor(BilingualNameMixin, models.Model):
 
     def __str__(self):
         return self.name
+
+
+# DHIS2 identifiers (UIDs): 11 characters, letters and digits, the first a letter.
+DHIS2_UID_PATTERN = r"^[A-Za-z][A-Za-z0-9]{10}$"
+dhis2_uid_validator = RegexValidator(
+    DHIS2_UID_PATTERN,
+    _("A DHIS2 identifier has 11 letters and digits and starts with a letter, e.g. fbfJHSPpUQD."),
+    code="dhis2_uid",
+)
+
+
+def _dhis2_uid_field(verbose_name: "StrOrPromise", **kwargs) -> models.CharField:
+    return models.CharField(verbose_name, max_length=11, validators=[dhis2_uid_validator], **kwargs)
+
+
+class DataElementMapping(models.Model):
+    """The DHIS2 data element an indicator's published figures go to. A ratio indicator sends its
+    numerator to the data element and its denominator to a second one."""
+
+    indicator = models.OneToOneField(
+        Indicator,
+        on_delete=models.CASCADE,
+        related_name="dhis2_mapping",
+        verbose_name=_("indicator"),
+    )
+    data_element = _dhis2_uid_field(
+        _("DHIS2 data element"),
+        help_text=_("For a ratio indicator, the data element of the numerator."),
+    )
+    denominator_data_element = _dhis2_uid_field(
+        _("DHIS2 data element of the denominator"),
+        blank=True,
+        help_text=_("Ratio indicators only."),
+    )
+
+    class Meta:
+        verbose_name = _("DHIS2 data element mapping")
+        verbose_name_plural = _("DHIS2 data element mappings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(data_element__regex=DHIS2_UID_PATTERN),
+                name="dhis2_data_element_uid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(denominator_data_element="")
+                | models.Q(denominator_data_element__regex=DHIS2_UID_PATTERN),
+                name="dhis2_denominator_uid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator_id} → {self.data_element}"
+
+
+class CategoryOptionComboMapping(models.Model):
+    """The DHIS2 category option combo one disaggregation cell of an indicator goes to (its total
+    too, usually DHIS2's "default" combo)."""
+
+    indicator = models.ForeignKey(
+        Indicator,
+        on_delete=models.CASCADE,
+        related_name="dhis2_combos",
+        verbose_name=_("indicator"),
+    )
+    dimension = models.CharField(
+        _("dimension"), max_length=12, choices=disaggregation.DIMENSION_CHOICES
+    )
+    category = models.CharField(_("category"), max_length=12, blank=True)
+    category_option_combo = _dhis2_uid_field(_("DHIS2 category option combo"))
+
+    class Meta:
+        verbose_name = _("DHIS2 category option combo mapping")
+        verbose_name_plural = _("DHIS2 category option combo mappings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "dimension", "category"], name="dhis2_combo_one_per_cell"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(category_option_combo__regex=DHIS2_UID_PATTERN),
+                name="dhis2_combo_uid",
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.indicator_id} {self.dimension}:{self.category} → {self.category_option_combo}"
+        )
+
+    def clean(self):
+        super().clean()
+        if self.indicator_id is None:
+            return
+        if (self.dimension, self.category) not in self.indicator.breakdown():
+            raise ValidationError(
+                {
+                    "category": _("%(indicator)s has no cell “%(cell)s”.")
+                    % {"indicator": self.indicator.code, "cell": cell_code(self)}
+                }
+            )
+
+
+def cell_code(cell) -> str:
+    """A disaggregation cell as the mapping CSV writes it: ``total`` or ``sex:female``."""
+    if cell.dimension == disaggregation.TOTAL:
+        return disaggregation.TOTAL
+    return f"{cell.dimension}:{cell.category}"
+
+
+class OrgUnitMapping(models.Model):
+    """The DHIS2 organisation unit of a province, or of the whole country (no province)."""
+
+    province = models.ForeignKey(
+        "portal.Province",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("province"),
+        help_text=_("Empty: the whole country (national figures)."),
+    )
+    org_unit = _dhis2_uid_field(_("DHIS2 organisation unit"))
+
+    class Meta:
+        verbose_name = _("DHIS2 organisation unit mapping")
+        verbose_name_plural = _("DHIS2 organisation unit mappings")
+        constraints = [
+            # One row per province, and one for the nation (NULL would not collide).
+            models.UniqueConstraint(
+                Coalesce("province", models.Value(0)), name="dhis2_org_unit_one_per_place"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(org_unit__regex=DHIS2_UID_PATTERN), name="dhis2_org_unit_uid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.province_id or 'VN'} → {self.org_unit}"

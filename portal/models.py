@@ -393,6 +393,9 @@ class AuditEvent(models.Model):
         API_TOKEN_CREATED = "api_token_created", _("API token created")
         API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
         API_WRITE = "api_write", _("API write")
+        DHIS2_MAPPING_IMPORTED = "dhis2_mapping", _("DHIS2 mapping imported")
+        DHIS2_EXPORT = "dhis2_export", _("DHIS2 export downloaded")
+        DHIS2_PUSH = "dhis2_push", _("DHIS2 push")
 
     class Outcome(models.TextChoices):
         SUCCESS = "success", _("Success")

@@ -7,10 +7,10 @@ never decided here."""
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import serializers, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from portal.api import PortalAPIMixin
 from reports.models import ReportingPeriod
+from summaries import selectors, services
 from summaries.completeness import completeness_for
 from summaries.disclosure import SECONDARY
 from summaries.models import Release, ReleaseCell
@@ -95,7 +96,91 @@ class ReleaseCellSerializer(serializers.ModelSerializer):
         return data
 
 
-class ReleaseViewSet(PortalAPIMixin, viewsets.ReadOnlyModelViewSet):
+class Dhis2UnmappedSerializer(serializers.Serializer):
+    indicators = serializers.ListField(child=serializers.CharField())
+    denominators = serializers.ListField(child=serializers.CharField())
+    cells = serializers.ListField(child=serializers.CharField())
+    places = serializers.ListField(child=serializers.CharField())
+
+
+class Dhis2ExportSerializer(serializers.Serializer):
+    """What a release sends to DHIS2 with the current mapping, and what it leaves out."""
+
+    values = serializers.IntegerField(help_text="Data values the export holds")
+    suppressed = serializers.IntegerField(help_text="Published parts left out: hidden")
+    skipped = serializers.IntegerField(help_text="Published parts left out: not mapped")
+    unmapped = Dhis2UnmappedSerializer()
+
+
+class DataValueSerializer(serializers.Serializer):
+    dataElement = serializers.CharField()
+    period = serializers.CharField(help_text="DHIS2 period id: 2026Q2, 202603 or 2026")
+    orgUnit = serializers.CharField()
+    categoryOptionCombo = serializers.CharField()
+    value = serializers.CharField()
+
+
+class DataValueSetSerializer(serializers.Serializer):
+    dataValues = DataValueSerializer(many=True)
+
+
+class Dhis2ExportActions:
+    """The DHIS2 export of a release (administrators only; others 403)."""
+
+    @extend_schema(responses=Dhis2ExportSerializer)
+    @action(detail=True, methods=["get"], url_path="dhis2")  # type: ignore[untyped-decorator]
+    def dhis2(self, request: Request, pk: str) -> Response:
+        """What the release sends to DHIS2 with the current mapping; what is hidden or not
+        mapped is counted and listed, never sent."""
+        export = selectors.dhis2_export_for(user=request.user, release_id=_release_id(pk))
+        return Response(
+            {
+                "values": len(export.values),
+                "suppressed": export.suppressed,
+                "skipped": export.skipped,
+                "unmapped": export.unmapped.as_dict(),
+            }
+        )
+
+    @extend_schema(
+        responses={200: DataValueSetSerializer, 409: OpenApiTypes.OBJECT},
+        description="The release as a DHIS2 dataValueSets payload (POST it to /api/dataValueSets).",
+    )
+    @action(  # type: ignore[untyped-decorator]
+        detail=True, methods=["get"], url_path="dhis2/data-values"
+    )
+    def dhis2_data_values(self, request: Request, pk: str) -> HttpResponse | Response:
+        return _dhis2_file(request, pk, "json")
+
+    @extend_schema(
+        responses={(200, "application/adx+xml"): OpenApiTypes.STR, 409: OpenApiTypes.OBJECT},
+        description="The release as an ADX message, valid against the ADX schema.",
+    )
+    @action(detail=True, methods=["get"], url_path="dhis2/adx")  # type: ignore[untyped-decorator]
+    def dhis2_adx(self, request: Request, pk: str) -> HttpResponse | Response:
+        return _dhis2_file(request, pk, "adx")
+
+
+def _release_id(pk: str) -> int:
+    try:
+        return int(pk)
+    except ValueError:
+        raise Http404 from None
+
+
+def _dhis2_file(request: Request, pk: str, file_format: str) -> HttpResponse | Response:
+    try:
+        found = services.dhis2_export_file(
+            actor=request.user, release_id=_release_id(pk), file_format=file_format
+        )
+    except services.Dhis2ExportError as error:
+        return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+    response = HttpResponse(found.content, content_type=found.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{found.filename}"'
+    return response
+
+
+class ReleaseViewSet(Dhis2ExportActions, PortalAPIMixin, viewsets.ReadOnlyModelViewSet):
     """Every release and revision, newest first: published figures are for every reader."""
 
     serializer_class = ReleaseSerializer

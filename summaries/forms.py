@@ -134,3 +134,12 @@ class NapHighlightForm(forms.Form):
         min_value=1,
         help_text=_("The number of an approved report of the year: the number in its address."),
     )
+
+
+class Dhis2MappingForm(forms.Form):
+    file = forms.FileField(
+        label=_("Mapping file (CSV)"),
+        help_text=_(
+            "Columns: mapping, code, cell, uid. Every row is checked; one bad row changes nothing."
+        ),
+    )

@@ -383,3 +383,47 @@ class NapReportHighlight(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.report_id}"
+
+
+class Dhis2Push(models.Model):
+    """One push of a release to the configured DHIS2 server: a dry run, then (if the dry run
+    was clean) the import, with DHIS2's import summary of each."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    release = models.ForeignKey(
+        Release, on_delete=models.CASCADE, related_name="dhis2_pushes", verbose_name=_("release")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    requested_by = models.ForeignKey(
+        "portal.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    created_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    values = models.PositiveIntegerField(_("data values"), default=0)
+    dry_run_summary = models.JSONField(_("dry run summary"), default=dict, blank=True)
+    import_summary = models.JSONField(_("import summary"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("DHIS2 push")
+        verbose_name_plural = _("DHIS2 pushes")
+        indexes = [models.Index(fields=["release", "-created_at"], name="dhis2_push_recent")]
+
+    def __str__(self) -> str:
+        return f"DHIS2 {self.release_id} {self.created_at:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def summaries(self) -> tuple[dict, dict]:
+        """DHIS2's summaries of the dry run and of the import (empty when not reached)."""
+        return (self.dry_run_summary, self.import_summary)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import QueryDict
+from django.http import Http404, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,12 +15,14 @@ from portal.models import User
 from portal.permissions import ensure_admin
 from reports.disaggregation import TOTAL
 from reports.models import ActivityReport, ReportingPeriod, StaleSummary
+from summaries import dhis2
 from summaries.completeness import ProvinceCompleteness, completeness_for
 from summaries.cube import NATIONAL, cube_for_organisations, working_cube
 from summaries.disclosure import min_cell
 from summaries.forms import SummaryFilterForm
 from summaries.models import (
     AggregationRun,
+    Dhis2Push,
     NapReportBuild,
     NapReportHighlight,
     ProvincialSummary,
@@ -402,3 +404,38 @@ def nap_report_page_for(*, user: User, year: int | None) -> NapReportPage:
         highlights=highlights,
         suggestions=suggestions,
     )
+
+
+def dhis2_export_for(*, user: User, release_id: int) -> dhis2.Export:
+    """What a release sends to DHIS2 with the current mapping (administrators only): the values,
+    and what is left out because it is hidden or unmapped."""
+    ensure_admin(user)
+    release = Release.objects.filter(pk=release_id).first()
+    if release is None:
+        raise Http404(_("No such release."))
+    return dhis2.build_export(release)
+
+
+RECENT_PUSHES = 10
+
+
+@dataclass
+class Dhis2Page:
+    export: dhis2.Export
+    pushes: list[Dhis2Push]
+    can_push: bool
+
+    @property
+    def busy(self) -> bool:
+        """A push is queued or running: the page refreshes itself to show how it ends."""
+        return any(not push.is_finished for push in self.pushes)
+
+
+def dhis2_page_for(*, user: User, release_id: int) -> Dhis2Page:
+    export = dhis2_export_for(user=user, release_id=release_id)
+    pushes = list(
+        Dhis2Push.objects.filter(release=export.release)
+        .select_related("requested_by")
+        .order_by("-created_at", "-pk")[:RECENT_PUSHES]
+    )
+    return Dhis2Page(export=export, pushes=pushes, can_push=dhis2.is_configured())

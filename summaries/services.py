@@ -1,9 +1,11 @@
 """Writes of the summaries: aggregation runs that admins can follow, rebuilds, download logs."""
 
 import datetime
+import json
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import IO
 
 from django.core.exceptions import PermissionDenied
@@ -20,11 +22,13 @@ from portal.queue import enqueue_on_commit
 from reports.models import ActivityReport
 from summaries import (
     aggregation,
+    dhis2,
     files,
     nap_report,
     nap_report_render,
     release_files,
     releases,
+    selectors,
     spending,
 )
 from summaries.cube import CELL_FIELDS, NATIONAL, Cube, cube_from_summaries, window
@@ -32,6 +36,7 @@ from summaries.disclosure import min_cell
 from summaries.files import SummaryFile
 from summaries.models import (
     AggregationRun,
+    Dhis2Push,
     NapReportBuild,
     NapReportHighlight,
     Release,
@@ -434,3 +439,140 @@ def nap_highlight_remove(*, actor: User, highlight_id: int) -> None:
         detail=f"-{highlight.report_id}",
     )
     highlight.delete()
+
+
+class Dhis2ExportError(Exception):
+    """A DHIS2 export or push that cannot be made as asked. The message is for the admin."""
+
+
+@dataclass
+class Dhis2File:
+    content: bytes
+    filename: str
+    content_type: str
+    export: dhis2.Export
+
+
+DHIS2_FORMATS = {"json": "application/json", "adx": "application/adx+xml"}
+
+
+def dhis2_export_file(*, actor: User, release_id: int, file_format: str) -> Dhis2File:
+    """A release's data values as a `dataValueSets` JSON file or an ADX file (admins; audited).
+    An ADX file is checked against the ADX schema before it leaves."""
+    export = selectors.dhis2_export_for(user=actor, release_id=release_id)
+    if file_format not in DHIS2_FORMATS:
+        raise Http404(_("No such format."))
+    if not export.values:
+        raise Dhis2ExportError(
+            _(
+                "%(release)s has no value to export: map its indicators, cells and provinces "
+                "to DHIS2 first."
+            )
+            % {"release": export.release.label}
+        )
+    release = export.release
+    name = f"napwps-release-{release.year}-q{release.quarter}-r{release.revision}-dhis2"
+    if file_format == "json":
+        content = json.dumps(dhis2.data_value_set(export), ensure_ascii=False).encode()
+        filename = f"{name}.json"
+    else:
+        content = dhis2.adx_document(export)
+        errors = dhis2.adx_errors(content)
+        if errors:  # the writer's bug, never the admin's: say so rather than send a bad file
+            raise Dhis2ExportError(
+                _("The ADX file failed its schema: %(error)s") % {"error": errors[0]}
+            )
+        filename = f"{name}.adx.xml"
+    audit.record(
+        audit.Action.DHIS2_EXPORT,
+        user=actor,
+        obj=release,
+        detail=f"{file_format} values={len(export.values)} unmapped={export.skipped}",
+    )
+    return Dhis2File(content, filename, DHIS2_FORMATS[file_format], export)
+
+
+def dhis2_push_request(*, actor: User, release_id: int) -> Dhis2Push:
+    """An admin asks for a release to be pushed to the configured DHIS2 server: checked now
+    (configured, something to send, nothing already under way), sent by a Celery task."""
+    export = selectors.dhis2_export_for(user=actor, release_id=release_id)
+    if not dhis2.is_configured():
+        raise Dhis2ExportError(_("No DHIS2 server is configured (DHIS2_URL)."))
+    if not export.values:
+        raise Dhis2ExportError(
+            _("%(release)s has no value to send: map it to DHIS2 first.")
+            % {"release": export.release.label}
+        )
+    with transaction.atomic():
+        Release.objects.select_for_update().get(pk=export.release.pk)
+        busy = Dhis2Push.objects.filter(
+            release=export.release, status__in=[Dhis2Push.Status.QUEUED, Dhis2Push.Status.RUNNING]
+        ).exists()
+        if busy:
+            raise Dhis2ExportError(_("A push of this release is already under way."))
+        push = Dhis2Push.objects.create(
+            release=export.release, requested_by=actor, values=len(export.values)
+        )
+        audit.record(
+            audit.Action.DHIS2_PUSH,
+            user=actor,
+            obj=push,
+            detail=f"requested release={export.release.pk} values={len(export.values)}",
+        )
+        enqueue_on_commit("summaries.tasks.push_to_dhis2", push.pk)
+    return push
+
+
+def dhis2_push_run(*, push_id: int) -> Dhis2Push:
+    """Send a requested push: a dry run, then, only if DHIS2 found nothing wrong, the import.
+    Each import summary is kept on the push and the outcome audited. Safe to repeat: a finished
+    push is left as it is (and a repeated import only updates the same values in DHIS2)."""
+    push = Dhis2Push.objects.select_related("release", "requested_by").get(pk=push_id)
+    if push.is_finished:
+        return push
+    push.status = Dhis2Push.Status.RUNNING
+    push.save(update_fields=["status"])
+    export = dhis2.build_export(push.release)
+    payload = dhis2.data_value_set(export)
+    push.values = len(export.values)
+    stage = "dry_run"
+    try:
+        if not export.values:
+            raise dhis2.Dhis2Error(_("There is no value to send: map the release to DHIS2 first."))
+        push.dry_run_summary = dhis2.post_data_values(payload, dry_run=True)
+        stage = "import"
+        push.import_summary = dhis2.post_data_values(payload, dry_run=False)
+    except dhis2.Dhis2Error as error:
+        if stage == "dry_run":
+            push.dry_run_summary = error.summary
+        else:
+            push.import_summary = error.summary
+        push.status, push.error = Dhis2Push.Status.FAILED, str(error)[:2000]
+    else:
+        push.status = Dhis2Push.Status.DONE
+    push.finished_at = timezone.now()
+    push.save(
+        update_fields=[
+            "status",
+            "finished_at",
+            "values",
+            "dry_run_summary",
+            "import_summary",
+            "error",
+        ]
+    )
+    summary = push.import_summary or push.dry_run_summary or {}
+    audit.record(
+        audit.Action.DHIS2_PUSH,
+        user=push.requested_by,
+        obj=push,
+        detail=(
+            f"{stage} {summary.get('status', '-')} imported={summary.get('imported', 0)} "
+            f"updated={summary.get('updated', 0)} ignored={summary.get('ignored', 0)} "
+            f"conflicts={len(summary.get('conflicts', []))}"
+        ),
+        outcome=audit.Outcome.SUCCESS
+        if push.status == Dhis2Push.Status.DONE
+        else audit.Outcome.FAILURE,
+    )
+    return push

@@ -47,3 +47,9 @@ def rebuild_summaries(run_id: int | None = None) -> int:
 @_retrying_task(soft_time_limit=600, time_limit=900)
 def build_nap_report(build_id: int) -> int:
     return services.nap_report_build_run(build_id=build_id).progress
+
+
+# No retry: a failed push is shown to the admin, who pushes again once DHIS2 is fixed.
+@shared_task(soft_time_limit=600, time_limit=900, acks_late=True)
+def push_to_dhis2(push_id: int) -> str:
+    return services.dhis2_push_run(push_id=push_id).status

@@ -4,7 +4,13 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    StreamingHttpResponse,
+)
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -12,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
+from indicators.dhis2 import MappingImportError, mapping_import
 from portal.http import AuthenticatedHttpRequest
 from portal.pagination import LenientPaginationMixin
 from portal.permissions import ensure_admin
@@ -19,6 +26,7 @@ from reports.models import ReportingPeriod
 from summaries import files, selectors, services
 from summaries.forms import (
     CompletenessForm,
+    Dhis2MappingForm,
     NapHighlightForm,
     NapReportForm,
     PublishForm,
@@ -286,3 +294,84 @@ class NapHighlightRemoveView(View):
         year = _year_param(request.POST.get("year"))
         query = f"?year={year}" if year else ""
         return redirect(f"{reverse('summaries:nap_report')}{query}#highlights")
+
+
+class Dhis2View(TemplateView):
+    """A release for DHIS2 (admins): what it sends with the current mapping and what is left
+    out, its files, the push to the configured server and how each push went."""
+
+    request: AuthenticatedHttpRequest
+    template_name = "summaries/release_dhis2.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        page = selectors.dhis2_page_for(user=self.request.user, release_id=kwargs["pk"])
+        context.update(page=page, release=page.export.release, mapping_form=Dhis2MappingForm())
+        return context
+
+
+class Dhis2DownloadView(View):
+    def get(self, request: AuthenticatedHttpRequest, pk: int, file_format: str) -> HttpResponseBase:
+        try:
+            found = services.dhis2_export_file(
+                actor=request.user, release_id=pk, file_format=file_format
+            )
+        except services.Dhis2ExportError as error:
+            messages.error(request, str(error))
+            return redirect("summaries:release_dhis2", pk=pk)
+        response = HttpResponse(found.content, content_type=found.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{found.filename}"'
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class Dhis2PushView(View):
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
+        try:
+            services.dhis2_push_request(actor=request.user, release_id=pk)
+        except services.Dhis2ExportError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _("The release is being sent to DHIS2: a dry run first, then the import."),
+            )
+        return redirect("summaries:release_dhis2", pk=pk)
+
+
+# Errors shown after a refused mapping file: enough to fix a file, not a wall of text.
+MAPPING_ERRORS_SHOWN = 20
+
+
+class Dhis2MappingImportView(View):
+    def post(self, request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
+        ensure_admin(request.user)  # before reading the form: others learn nothing from it
+        form = Dhis2MappingForm(request.POST, request.FILES)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, str(error))
+            return redirect("summaries:release_dhis2", pk=pk)
+        try:
+            imported = mapping_import(actor=request.user, content=form.cleaned_data["file"].read())
+        except MappingImportError as error:
+            messages.error(request, _("Nothing was imported; correct the file and try again."))
+            for message in error.errors[:MAPPING_ERRORS_SHOWN]:
+                messages.error(request, message)
+            hidden = len(error.errors) - MAPPING_ERRORS_SHOWN
+            if hidden > 0:
+                messages.error(request, _("… and %(count)s more.") % {"count": hidden})
+        else:
+            messages.success(
+                request,
+                _(
+                    "Mapping imported: %(data_elements)s data elements, %(combos)s category "
+                    "option combos, %(org_units)s organisation units."
+                )
+                % {
+                    "data_elements": imported.data_elements,
+                    "combos": imported.category_option_combos,
+                    "org_units": imported.org_units,
+                },
+            )
+        return redirect("summaries:release_dhis2", pk=pk)

@@ -1,3 +1,4 @@
+import os
 import uuid
 
 import pytest
@@ -10,6 +11,16 @@ from django_otp import DEVICE_ID_SESSION_KEY
 
 from config.celery import app as celery_app
 from tests import factories
+
+
+def pytest_configure(config):
+    """Under pytest-xdist (`make test`), each process has its own test database already; give it
+    its own cache keys and Celery queue too, so that one process's real worker never runs another's
+    task against the wrong database, and rate limits or cached reads never leak between them."""
+    process = os.environ.get("PYTEST_XDIST_WORKER")
+    if process:
+        settings.CACHES["default"]["KEY_PREFIX"] = f"tests-{process}"
+        celery_app.conf.task_default_queue = f"tests-{process}"
 
 
 @pytest.fixture(autouse=True)

@@ -178,3 +178,42 @@ def publish(year: int = 2026, quarter: int = 2, *, admin=None, note: str = ""):
     end = period_dates("quarter", year, quarter)[1]
     ReportingPeriod.objects.filter(year=year, end_date__lte=end).update(is_locked=True)
     return services.release_publish(actor=admin, year=year, quarter=quarter, note=note)
+
+
+def dhis2_uid(prefix: str, number: int) -> str:
+    """A well-formed DHIS2 UID, distinct per prefix letter and number."""
+    return f"{prefix}{number:010d}"
+
+
+def dhis2_map_everything() -> None:
+    """Map every indicator (and ratio denominator), every cell of every indicator and every
+    province and the nation to DHIS2 UIDs, as an admin would before exporting."""
+    from indicators.models import (
+        CategoryOptionComboMapping,
+        DataElementMapping,
+        Indicator,
+        OrgUnitMapping,
+    )
+
+    for indicator in Indicator.objects.order_by("pk"):
+        DataElementMapping.objects.update_or_create(
+            indicator=indicator,
+            defaults={
+                "data_element": dhis2_uid("D", indicator.pk),
+                "denominator_data_element": dhis2_uid("N", indicator.pk)
+                if indicator.is_ratio
+                else "",
+            },
+        )
+        for number, (dimension, category) in enumerate(indicator.breakdown()):
+            CategoryOptionComboMapping.objects.update_or_create(
+                indicator=indicator,
+                dimension=dimension,
+                category=category,
+                defaults={"category_option_combo": dhis2_uid("C", indicator.pk * 100 + number)},
+            )
+    OrgUnitMapping.objects.update_or_create(province=None, defaults={"org_unit": dhis2_uid("O", 0)})
+    for province in Province.objects.all():
+        OrgUnitMapping.objects.update_or_create(
+            province=province, defaults={"org_unit": dhis2_uid("O", province.pk)}
+        )

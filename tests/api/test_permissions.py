@@ -59,6 +59,7 @@ def _request(world: World, endpoint: str, client):
             factories.approved_report(programme_code="anti-trafficking")
             aggregation.rebuild_all()
             world.release = factories.publish(2026, 2, admin=world.admin)
+            factories.dhis2_map_everything()
         path = path.replace("{release}", str(world.release.pk))
     path = (
         path.replace("{org}", str(world.organisation.pk))
@@ -99,6 +100,9 @@ TABLE = {
     "GET /api/v1/releases/": (200, 200, 200, 200),
     "GET /api/v1/releases/{release}/": (200, 200, 200, 200),
     "GET /api/v1/releases/{release}/cells/": (200, 200, 200, 200),
+    "GET /api/v1/releases/{release}/dhis2/": (403, 403, 200, 403),
+    "GET /api/v1/releases/{release}/dhis2/data-values/": (403, 403, 200, 403),
+    "GET /api/v1/releases/{release}/dhis2/adx/": (403, 403, 200, 403),
     "GET /api/v1/completeness/?period=2026-Q2": (200, 200, 200, 200),
     "GET /api/v1/schema/": (200, 200, 200, 200),
 }

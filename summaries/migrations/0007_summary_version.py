@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('summaries', '0005_nap_report'),
+        ('summaries', '0006_dhis2_push'),
     ]
 
     operations = [
