@@ -8,7 +8,7 @@ Each test has a cache of its own (tests/conftest.py)."""
 import pytest
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -177,8 +177,9 @@ def test_without_a_cache_that_answers_the_page_builds_the_cube(world, monkeypatc
     def refuse(*_args, **_kwargs):
         raise ConnectionError("the cache is down")
 
-    monkeypatch.setattr(cache, "get", refuse)
-    monkeypatch.setattr(cache, "set", refuse)
+    backend = caches["default"]  # this test's own cache (tests/conftest.py), not the proxy
+    monkeypatch.setattr(backend, "get", refuse)
+    monkeypatch.setattr(backend, "set", refuse)
 
     assert shown(world)[0] == "12"
 
