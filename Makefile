@@ -58,7 +58,7 @@ format:
 # Re-extract translatable strings after changing code or templates, then translate locale/vi.
 messages: $(STAMP)
 	$(BIN)/python manage.py makemessages -l vi --no-obsolete --ignore '.venv/*' --ignore 'staticfiles/*'
-	$(BIN)/python manage.py makemessages -d djangojs -l vi --no-obsolete --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'static/vendor/*'
+	$(BIN)/python manage.py makemessages -d djangojs -l vi --no-obsolete --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'static/vendor/*' --ignore 'tests/*'
 
 worker: setup
 	$(BIN)/celery -A config worker --loglevel=INFO

@@ -28,6 +28,15 @@ app.conf.beat_schedule = {
         "task": "reports.tasks.send_pending_emails",
         "schedule": 10 * 60,
     },
+    # Deadline reminders: each goes once, so a rerun or a restart sends nothing twice.
+    "send-deadline-reminders": {
+        "task": "reports.tasks.send_deadline_reminders",
+        "schedule": crontab(minute=0, hour=7),
+    },
+    "send-review-digests": {
+        "task": "reports.tasks.send_review_digests",
+        "schedule": crontab(minute=15, hour=7, day_of_week="mon"),
+    },
     "clear-expired-sessions": {
         "task": "portal.tasks.clear_expired_sessions",
         "schedule": crontab(minute=17, hour="*/6"),

@@ -277,6 +277,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Part of the offline service worker's version (with the hashes of the files it caches): change it
+# to make every device drop its offline cache at the next visit.
+OFFLINE_APP_VERSION = env.str("OFFLINE_APP_VERSION", default="1")
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
 
@@ -291,6 +294,18 @@ PORTAL_BASE_URL = env.str(
     "PORTAL_BASE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}"
 ).rstrip("/")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="NAP-WPS portal <no-reply@localhost>")
+
+# --- Deadline reminders (reports.reminders) ---------------------------------------------------
+# Reporters of an organisation that owes a report are reminded this many days before the
+# deadline, on the deadline's day, and this many days after it; a reminder the daily job missed
+# (it did not run) still goes this many days late, never once the next one is due.
+REMINDER_DAYS_BEFORE = env.int("REMINDER_DAYS_BEFORE", default=7)
+REMINDER_DAYS_OVERDUE = env.int("REMINDER_DAYS_OVERDUE", default=7)
+REMINDER_CATCH_UP_DAYS = env.int("REMINDER_CATCH_UP_DAYS", default=3)
+if min(REMINDER_DAYS_BEFORE, REMINDER_DAYS_OVERDUE, REMINDER_CATCH_UP_DAYS) < 1:
+    raise ImproperlyConfigured(
+        "REMINDER_DAYS_BEFORE, REMINDER_DAYS_OVERDUE and REMINDER_CATCH_UP_DAYS must be 1 or more."
+    )
 
 # --- Security ---------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from config.metrics import metrics_view
+from config.offline import service_worker
 from config.views import HomeView
 from indicators.api import IndicatorViewSet, ProgrammeViewSet
 from portal import twofactor, views
@@ -53,6 +54,8 @@ urlpatterns = [
     path("api/v1/", include((api_urls, "api"))),
     path("", HomeView.as_view(), name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # At the root, so that the worker's scope is the whole portal.
+    path("sw.js", service_worker, name="service-worker"),
     path("metrics", metrics_view, name="metrics"),
     path(
         "accounts/login/",
@@ -85,6 +88,7 @@ urlpatterns = [
         twofactor.BackupCodesView.as_view(),
         name="two_factor_backup_codes",
     ),
+    path("accounts/me/", views.AccountView.as_view(), name="account"),
     path("accounts/api-tokens/", views.ApiTokenView.as_view(), name="api_tokens"),
     path(
         "accounts/api-tokens/<int:pk>/revoke/",

@@ -49,3 +49,11 @@ class ApiTokenForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not for_admin:
             del self.fields["email"]
+
+
+class PreferencesForm(forms.Form):
+    email_reminders = forms.BooleanField(
+        label=_("E-mail me deadline reminders and the weekly review digest"),
+        help_text=_("Reminders still appear among your notifications in the portal."),
+        required=False,
+    )

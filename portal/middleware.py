@@ -111,6 +111,7 @@ class TwoFactorRequiredMiddleware:
         "set_language",
         "javascript-catalog",
         "healthz",
+        "service-worker",
     }
 
     def __init__(self, get_response):

@@ -54,6 +54,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    email_reminders = models.BooleanField(
+        _("e-mail me reminders"),
+        default=True,
+        help_text=_(
+            "Deadline reminders and the weekly review digest by e-mail. Reminders still appear "
+            "among your notifications in the portal."
+        ),
+    )
 
     objects = UserManager()
 
@@ -378,6 +386,7 @@ class AuditEvent(models.Model):
         TWO_FACTOR_VERIFIED = "2fa_verified", _("Two-factor code accepted")
         ACCESS_DENIED = "access_denied", _("Access denied")
         REPORT_TRANSITION = "report", _("Report transition")
+        REPORTS_IMPORTED = "report_import", _("Reports imported from a spreadsheet")
         SUMMARY_DOWNLOAD = "download", _("Summary download")
         WORKING_DOWNLOAD = "working_download", _("Confidential working-figures download")
         RELEASE_PUBLISHED = "release", _("Release published")

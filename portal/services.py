@@ -94,6 +94,17 @@ def locked_out(*, username: str, ip_address: str | None) -> None:
     )
 
 
+# --- Preferences -----------------------------------------------------------------------------
+
+
+def user_set_email_reminders(*, actor: User, enabled: bool) -> User:
+    """The user's own choice: deadline reminders and the review digest by e-mail, or not (the
+    in-portal reminders stay)."""
+    actor.email_reminders = enabled
+    actor.save(update_fields=["email_reminders"])
+    return actor
+
+
 # --- Account changes ------------------------------------------------------------------------
 # Every path that changes a password or deactivates an account calls one of these: the
 # portal's password pages, the Django admin and the portal's own code. Nothing happens on a

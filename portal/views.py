@@ -13,7 +13,7 @@ from django.views.generic import ListView, View
 
 from portal import api_tokens, audit, services
 from portal.filters import AuditFilter
-from portal.forms import ApiTokenForm
+from portal.forms import ApiTokenForm, PreferencesForm
 from portal.health import broker_check, database_check
 from portal.models import User
 from portal.pagination import LenientPaginationMixin
@@ -203,3 +203,31 @@ class ApiTokenRevokeView(View):
         api_tokens.token_revoke(actor=request.user, token_id=token.pk)
         messages.success(request, _("The token has been revoked."))
         return redirect("api_tokens")
+
+
+class AccountView(View):
+    """The user's own account: who they are, their roles, and their preferences."""
+
+    template_name = "portal/account.html"
+
+    def _render(self, request, form):
+        return render(
+            request,
+            self.template_name,
+            {"form": form, "memberships": request.user.membership_list},
+        )
+
+    def get(self, request):
+        return self._render(
+            request, PreferencesForm(initial={"email_reminders": request.user.email_reminders})
+        )
+
+    def post(self, request):
+        form = PreferencesForm(request.POST)
+        if not form.is_valid():
+            return self._render(request, form)
+        services.user_set_email_reminders(
+            actor=request.user, enabled=form.cleaned_data["email_reminders"]
+        )
+        messages.success(request, _("Your preferences are saved."))
+        return redirect("account")

@@ -13,12 +13,22 @@ nothing through that: reading is not reviewing."""
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
+from portal.hierarchy import descendant_ids
 from portal.models import Membership, User
 from reports.models import ActivityReport
 
 
 def is_reporter_for(user: User, organisation_id: int) -> bool:
     return organisation_id in user.organisation_ids(Membership.Role.REPORTER)
+
+
+def import_organisation_ids(user: User) -> set[int] | None:
+    """The organisations the user may import reports for (None: every one, for admins): those
+    they report for and, for a parent chapter's reporters, every organisation below them."""
+    if user.is_portal_admin:
+        return None
+    own = user.organisation_ids(Membership.Role.REPORTER)
+    return own | descendant_ids(own)
 
 
 def in_review_scope(user: User, report: ActivityReport) -> bool:
@@ -106,3 +116,15 @@ def ensure_can_review(user: User, report: ActivityReport) -> None:
         raise PermissionDenied(_("This report is outside your review scope."))
     if is_own_report(user, report):
         raise PermissionDenied(_("You cannot review a report you created or submitted."))
+
+
+def ensure_can_see_overdue(user: User) -> None:
+    """Who owes a report past its deadline: admins everywhere, reviewers in their scope."""
+    if not user.reviews_reports:
+        raise PermissionDenied(_("Only reviewers and administrators see overdue reports."))
+
+
+def ensure_may_import_for(user: User, organisation_id: int, scope: set[int] | None) -> None:
+    """`scope` is `import_organisation_ids(user)`, read once for a whole file."""
+    if scope is not None and organisation_id not in scope:
+        raise PermissionDenied(_("You cannot import reports for this organisation."))

@@ -2,6 +2,7 @@
 404) and the same services, validation and messages; errors as JSON with field paths, such as
 {"figures": {"PH-01": {"total": ["..."]}}}."""
 
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -20,13 +21,14 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from indicators.models import Indicator, Programme
+from indicators.models import Donor, Indicator, Pillar, Programme
 from portal.api import Conflict, PortalAPIMixin, nest_errors
 from portal.models import Province
 from portal.selectors import organisations_visible_to
-from reports import selectors, services
+from reports import selectors, services, spending
 from reports.figures import FigureInput, inputs_from_figures
-from reports.models import ActivityReport, ReportingPeriod, Spending
+from reports.models import ActivityReport, FundingSource, ReportingPeriod, Spending
+from reports.spending import SpendingInput
 
 PARTS = {"total": "total", "num": "numerator", "den": "denominator", "na": "not_applicable"}
 
@@ -121,11 +123,18 @@ def figures_from_json(raw: Any, indicators: list[Indicator]) -> dict[int, Figure
     return inputs
 
 
+SPENDING_KEY = re.compile(rf"{spending.PREFIX}-(?P<row>\d+)-(?P<part>\w+)")
+
+
 def errors_as_json(error: DjangoValidationError, indicators: list[Indicator]) -> dict[str, Any]:
     """The services' flat error keys (form field names) as paths in the JSON the client sent."""
     codes = {indicator.code for indicator in indicators}
     flat: dict[str, list[str]] = {}
     for key, messages in error.message_dict.items():
+        spending_line = SPENDING_KEY.fullmatch(key)
+        if spending_line:  # the form's `spending-<row>-<part>`: spending__<row>__<part>
+            flat[f"spending__{spending_line['row']}__{spending_line['part']}"] = messages
+            continue
         code, _sep, rest = key.partition("__")
         if code in codes and rest:
             part = PARTS.get(rest)
@@ -176,16 +185,29 @@ class ReportSerializer(serializers.ModelSerializer):
 
 class SpendingSerializer(serializers.ModelSerializer):
     donor = serializers.CharField(source="donor.name", default=None)
+    donor_code = serializers.CharField(source="donor.code", default=None)
 
     class Meta:
         model = Spending
-        fields = ["amount", "source", "donor", "pillar"]
+        fields = ["amount", "source", "donor", "donor_code", "pillar"]
         read_only_fields = fields
+
+
+class SpendingLineSerializer(serializers.Serializer):
+    """One spending line as a client writes it; the rules are the report form's
+    (`reports.spending.check_spending`), checked by the service."""
+
+    amount = serializers.IntegerField(allow_null=True, help_text="Whole đồng.")
+    source = serializers.ChoiceField(choices=FundingSource.choices)
+    donor_code = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, help_text="Only for a donor's line."
+    )
+    pillar = serializers.ChoiceField(choices=Pillar.choices)
 
 
 class ReportDetailSerializer(ReportSerializer):
     figures = serializers.SerializerMethodField()
-    spending = serializers.SerializerMethodField(help_text="Read only in the API.")
+    spending = serializers.SerializerMethodField()
 
     class Meta(ReportSerializer.Meta):
         fields = [*ReportSerializer.Meta.fields, "narrative", "commune", "figures", "spending"]
@@ -211,6 +233,11 @@ class ContentSerializer(serializers.Serializer):
     province = serializers.CharField(required=False, allow_null=True)
     pillars = serializers.ListField(child=serializers.CharField(), required=False)
     figures = serializers.JSONField(required=False)
+    spending = SpendingLineSerializer(
+        many=True,
+        required=False,
+        help_text="Every spending line of the report: the lines sent replace the saved ones.",
+    )
     submit = serializers.BooleanField(required=False, default=False)
 
 
@@ -261,6 +288,30 @@ def _province(code: str | None) -> Province | None:
     if province is None:
         raise exceptions.ValidationError({"province": [_("Unknown province code.")]})
     return province
+
+
+def _spending_inputs(lines: list[dict]) -> list[SpendingInput]:
+    """The lines sent, as the service takes them; an unknown donor code is an error at its
+    line, and nothing is saved."""
+    codes = {line["donor_code"] for line in lines if line.get("donor_code")}
+    donors = dict(Donor.objects.filter(code__in=codes).values_list("code", "pk"))
+    unknown = {
+        f"spending__{row}__donor_code": [_("Unknown donor code.")]
+        for row, line in enumerate(lines)
+        if line.get("donor_code") and line["donor_code"] not in donors
+    }
+    if unknown:
+        raise exceptions.ValidationError(nest_errors(unknown))
+    return [
+        SpendingInput(
+            amount=line["amount"],
+            source=line["source"],
+            pillar=line["pillar"],
+            donor_id=donors.get(line.get("donor_code") or ""),
+            row=row,
+        )
+        for row, line in enumerate(lines)
+    ]
 
 
 class ReportViewSet(
@@ -345,6 +396,7 @@ class ReportViewSet(
                 "pillars", [tag.pillar for tag in current.pillar_tags.order_by("pillar")]
             ),
             figures=figures,
+            spending=_spending_inputs(data["spending"]) if "spending" in data else None,
         )
         try:
             return services.report_update(
@@ -392,7 +444,7 @@ class ReportViewSet(
                 )
             except DjangoValidationError as error:
                 raise exceptions.ValidationError(nest_errors(error.message_dict)) from None
-            if set(data) & {"narrative", "commune", "pillars", "figures", "submit"}:
+            if set(data) & {"narrative", "commune", "pillars", "figures", "spending", "submit"}:
                 report = self._save_content(report, data, version=None)
         return self._detail(report, status.HTTP_201_CREATED)
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.utils.formats import number_format
+from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext as _
 
 from indicators.models import Indicator
@@ -73,9 +73,49 @@ def _add(errors: dict, name: str, message: str) -> None:
     errors.setdefault(name, []).append(message)
 
 
+def rule_messages() -> dict[str, str]:
+    """The figure rules' messages, in the active language: the checks below use them, and
+    `figure_rules` hands the same text to the offline form, so both sides say the same thing."""
+    return {
+        "whole": _("Enter a whole number."),
+        "negative": _("A figure cannot be negative."),
+        "too_large": _("This is more than %(max)s: check the figure."),
+        "ratio": _("The numerator cannot be larger than the denominator."),
+        "na_with_figures": _("Leave the figures empty when the indicator does not apply."),
+        "missing": _("Enter a figure, or tick “not applicable”."),
+        "cells_sum": _(
+            "The %(dimension)s cells add up to %(sum)s, not to the total %(total)s. "
+            "Use “not recorded” where the detail is unknown."
+        ),
+        "numerators_sum": _(
+            "The %(dimension)s numerators add up to %(sum)s, not to the "
+            "numerator %(total)s. Use “not recorded” where the detail is unknown."
+        ),
+        "denominators_sum": _(
+            "The %(dimension)s denominators add up to %(sum)s, not to the "
+            "denominator %(total)s. Use “not recorded” where the detail is unknown."
+        ),
+    }
+
+
+def figure_rules() -> dict:
+    """The figure rules as data, for the offline form (static/js/offline/rules.js applies them
+    exactly as `check_values` and `check_complete` do): the limit, the messages and how numbers
+    are written in them, and the lower-case name of each breakdown used in the sums' messages."""
+    return {
+        "max_figure": MAX_FIGURE,
+        "max_figure_text": number_format(MAX_FIGURE, force_grouping=True),
+        "thousand_separator": str(get_format("THOUSAND_SEPARATOR")),
+        "number_grouping": int(get_format("NUMBER_GROUPING")),
+        "messages": rule_messages(),
+        "dimensions": {key: str(label).lower() for key, (label, _c) in DIMENSIONS.items()},
+    }
+
+
 def check_values(indicators: Iterable[Indicator], inputs: dict[int, FigureInput]) -> dict:
     """Rules that hold for every save, drafts included: whole, non-negative, sane, num <= den."""
     errors: dict[str, list[str]] = {}
+    says = rule_messages()
     for indicator in indicators:
         data = inputs.get(indicator.pk)
         if data is None:
@@ -95,26 +135,21 @@ def check_values(indicators: Iterable[Indicator], inputs: dict[int, FigureInput]
             if value is None:
                 continue
             if not isinstance(value, int) or isinstance(value, bool):
-                _add(errors, name, _("Enter a whole number."))
+                _add(errors, name, says["whole"])
             elif value < 0:
-                _add(errors, name, _("A figure cannot be negative."))
+                _add(errors, name, says["negative"])
             elif value > MAX_FIGURE:
                 _add(
                     errors,
                     name,
-                    _("This is more than %(max)s: check the figure.")
-                    % {"max": number_format(MAX_FIGURE, force_grouping=True)},
+                    says["too_large"] % {"max": number_format(MAX_FIGURE, force_grouping=True)},
                 )
         if (
             isinstance(data.numerator, int)
             and isinstance(data.denominator, int)
             and data.numerator > data.denominator
         ):
-            _add(
-                errors,
-                field_name(indicator, "num"),
-                _("The numerator cannot be larger than the denominator."),
-            )
+            _add(errors, field_name(indicator, "num"), says["ratio"])
         if indicator.is_ratio:
             for dimension, category, numerator, denominator in _ratio_cells(indicator, data):
                 if (
@@ -122,23 +157,16 @@ def check_values(indicators: Iterable[Indicator], inputs: dict[int, FigureInput]
                     and isinstance(denominator, int)
                     and numerator > denominator
                 ):
-                    _add(
-                        errors,
-                        field_name(indicator, dimension, category, "num"),
-                        _("The numerator cannot be larger than the denominator."),
-                    )
+                    _add(errors, field_name(indicator, dimension, category, "num"), says["ratio"])
         if data.not_applicable and any(value is not None for _name, value in named):
-            _add(
-                errors,
-                field_name(indicator, "na"),
-                _("Leave the figures empty when the indicator does not apply."),
-            )
+            _add(errors, field_name(indicator, "na"), says["na_with_figures"])
     return errors
 
 
 def check_complete(indicators: Iterable[Indicator], inputs: dict[int, FigureInput]) -> dict:
     """Rules for submission: every indicator answered, and the cells add up to the total."""
     errors: dict[str, list[str]] = {}
+    says = rule_messages()
     for indicator in indicators:
         data = inputs.get(indicator.pk) or FigureInput()
         if data.not_applicable:
@@ -148,20 +176,12 @@ def check_complete(indicators: Iterable[Indicator], inputs: dict[int, FigureInpu
             for part, value in (("num", data.numerator), ("den", data.denominator)):
                 if value is None:
                     missing = True
-                    _add(
-                        errors,
-                        field_name(indicator, part),
-                        _("Enter a figure, or tick “not applicable”."),
-                    )
+                    _add(errors, field_name(indicator, part), says["missing"])
             if not missing:
-                _ratio_cells_add_up(errors, indicator, data)
+                _ratio_cells_add_up(errors, indicator, data, says)
             continue
         if data.total is None:
-            _add(
-                errors,
-                field_name(indicator, "total"),
-                _("Enter a figure, or tick “not applicable”."),
-            )
+            _add(errors, field_name(indicator, "total"), says["missing"])
             continue
         for dimension, label, cells in dimension_layout(indicator):
             cell_sum = sum(data.cells.get((dimension, cat)) or 0 for cat, _label in cells)
@@ -169,10 +189,7 @@ def check_complete(indicators: Iterable[Indicator], inputs: dict[int, FigureInpu
                 _add(
                     errors,
                     field_name(indicator, dimension, cells[0][0]),
-                    _(
-                        "The %(dimension)s cells add up to %(sum)s, not to the total %(total)s. "
-                        "Use “not recorded” where the detail is unknown."
-                    )
+                    says["cells_sum"]
                     % {
                         "dimension": str(label).lower(),
                         "sum": number_format(cell_sum, force_grouping=True),
@@ -182,7 +199,9 @@ def check_complete(indicators: Iterable[Indicator], inputs: dict[int, FigureInpu
     return errors
 
 
-def _ratio_cells_add_up(errors: dict, indicator: Indicator, data: FigureInput) -> None:
+def _ratio_cells_add_up(
+    errors: dict, indicator: Indicator, data: FigureInput, says: dict[str, str]
+) -> None:
     """Each breakdown's numerators add up to the numerator, its denominators to the denominator."""
     for dimension, label, cells in dimension_layout(indicator):
         for part, parts, whole in (
@@ -194,17 +213,7 @@ def _ratio_cells_add_up(errors: dict, indicator: Indicator, data: FigureInput) -
                 _add(
                     errors,
                     field_name(indicator, dimension, cells[0][0], part),
-                    (
-                        _(
-                            "The %(dimension)s numerators add up to %(sum)s, not to the "
-                            "numerator %(total)s. Use “not recorded” where the detail is unknown."
-                        )
-                        if part == "num"
-                        else _(
-                            "The %(dimension)s denominators add up to %(sum)s, not to the "
-                            "denominator %(total)s. Use “not recorded” where the detail is unknown."
-                        )
-                    )
+                    says["numerators_sum" if part == "num" else "denominators_sum"]
                     % {
                         "dimension": str(label).lower(),
                         "sum": number_format(cell_sum, force_grouping=True),

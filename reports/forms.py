@@ -10,11 +10,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from indicators.models import Donor, Indicator, Pillar, Programme
-from portal.models import Organisation, Province
+from portal.models import Organisation, Province, User
 from reports import spending
 from reports.figures import FigureInput, dimension_layout, field_name
 from reports.models import ActivityReport, FundingSource, ReportingPeriod
-from reports.selectors import periods_in_use
+from reports.selectors import overdue_periods, periods_in_use
 from reports.services import ReportContent
 from reports.spending import SpendingInput
 
@@ -508,6 +508,74 @@ class AttachmentForm(forms.Form):
     )
 
 
+class ImportTemplateForm(forms.Form):
+    """What a template is for: a programme, organisations and periods (read from a GET)."""
+
+    programme = forms.ModelChoiceField(
+        label=_("Programme"), queryset=Programme.objects.none(), empty_label=_("Choose a programme")
+    )
+    organisations = forms.ModelMultipleChoiceField(
+        label=_("Organisations"),
+        queryset=Organisation.objects.none(),
+        help_text=_("One row for each organisation and period (hold Ctrl to choose several)."),
+    )
+    periods = forms.ModelMultipleChoiceField(
+        label=_("Periods"), queryset=ReportingPeriod.objects.none()
+    )
+
+    MAX_ROWS = 2_000  # as many rows as an import takes (`reports.imports.MAX_ROWS`)
+
+    def __init__(self, *args, organisations, programmes, periods, **kwargs):
+        super().__init__(*args, **kwargs)
+        fields = self.fields
+        cast(forms.ModelChoiceField, fields["programme"]).queryset = programmes
+        cast(forms.ModelMultipleChoiceField, fields["organisations"]).queryset = organisations
+        cast(forms.ModelMultipleChoiceField, fields["periods"]).queryset = periods
+        fields["organisations"].widget.attrs["size"] = 6
+        fields["periods"].widget.attrs["size"] = 6
+
+    def clean(self):
+        data = super().clean() or {}
+        programme, periods = data.get("programme"), data.get("periods")
+        if programme and periods:
+            wrong = [p for p in periods if p.kind != programme.period_kind]
+            if wrong:
+                self.add_error(
+                    "periods",
+                    _("%(programme)s reports by %(kind)s: choose such periods.")
+                    % {
+                        "programme": programme.name,
+                        "kind": ReportingPeriod.Kind(programme.period_kind).label.lower(),
+                    },
+                )
+        organisations = data.get("organisations")
+        if organisations and periods and len(organisations) * len(periods) > self.MAX_ROWS:
+            raise forms.ValidationError(
+                _("That makes more than %(count)s reports: choose fewer organisations or periods.")
+                % {"count": self.MAX_ROWS}
+            )
+        return data
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Filled-in template (.xlsx)"),
+        help_text=_("10 MB at most. Nothing is saved until you have seen the check and confirmed."),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
+    )
+    submit = forms.TypedChoiceField(
+        label=_("Import the reports as"),
+        choices=[("0", _("Drafts, to check and submit one by one")), ("1", _("Submitted"))],
+        coerce=lambda value: value == "1",
+        initial="0",
+        widget=forms.RadioSelect,
+    )
+
+
 class ReportFilter(django_filters.FilterSet):
     period = django_filters.ModelChoiceFilter(
         label=_("Period"),
@@ -547,3 +615,28 @@ class ReviewQueueFilter(ReportFilter):
 
     class Meta(ReportFilter.Meta):
         fields = ["period", "programme", "pillar", "province"]
+
+
+class OverdueForm(forms.Form):
+    # No empty choice: without one the page shows the period whose deadline passed last.
+    period = forms.ModelChoiceField(
+        label=_("Period"), queryset=ReportingPeriod.objects.none(), required=False, empty_label=None
+    )
+    province = forms.ModelChoiceField(
+        label=_("Province"),
+        queryset=Province.objects.order_by("code"),
+        to_field_name="code",
+        required=False,
+        empty_label=_("All provinces"),
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["period"]).queryset = overdue_periods()
+        if not user.is_portal_admin:  # a province outside the reviewer's scope is no choice
+            provinces, organisations = user.review_scope()
+            cast(forms.ModelChoiceField, self.fields["province"]).queryset = (
+                Province.objects.filter(Q(pk__in=provinces) | Q(organisations__in=organisations))
+                .distinct()
+                .order_by("code")
+            )

@@ -461,19 +461,43 @@ class Attachment(models.Model):
 
 
 class Notification(models.Model):
-    """An in-portal notice that something happened to a report the recipient cares about.
+    """An in-portal notice: something happened to a report the recipient cares about, or a
+    deadline reminder to an organisation's reporters (`reports.reminders`).
 
-    It keeps what the report was when the notice was made (title, organisation, programme,
-    period, what happened): the page and the e-mail show that, never the report as it is now,
-    and only while the recipient may still see the report (`reports.selectors`).
+    A report notice keeps what the report was when the notice was made (title, organisation,
+    programme, period, what happened): the page and the e-mail show that, never the report as it
+    is now, and only while the recipient may still see the report (`reports.selectors`). A
+    reminder has no event: it names the organisation, programme and period that owe a report,
+    and the database lets it exist once per recipient and moment.
     """
+
+    class Kind(models.TextChoices):
+        EVENT = "event", _("Report event")
+        REMINDER_BEFORE = "due_soon", _("Deadline approaching")
+        REMINDER_DUE = "due_today", _("Deadline today")
+        REMINDER_OVERDUE = "overdue", _("Report overdue")
+
+    REMINDER_KINDS = (Kind.REMINDER_BEFORE, Kind.REMINDER_DUE, Kind.REMINDER_OVERDUE)
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
-    event = models.ForeignKey(ReportEvent, on_delete=models.CASCADE, related_name="notifications")
-    event_kind = models.CharField(_("event"), max_length=12, choices=ReportEvent.Kind.choices)
-    report_title = models.CharField(_("report title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.EVENT)
+    event = models.ForeignKey(
+        ReportEvent, on_delete=models.CASCADE, related_name="notifications", null=True, blank=True
+    )
+    event_kind = models.CharField(
+        _("event"), max_length=12, choices=ReportEvent.Kind.choices, blank=True
+    )
+    report_title = models.CharField(_("report title"), max_length=200, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
     organisation_name = models.CharField(_("organisation"), max_length=200)
     programme = models.ForeignKey(
         Programme, on_delete=models.PROTECT, related_name="+", verbose_name=_("programme")
@@ -484,7 +508,7 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     # When the e-mail went out, or was settled without one because the recipient could no
-    # longer see the report by then.
+    # longer see the report by then (or, for a reminder, switched reminder e-mails off).
     emailed_at = models.DateTimeField(null=True, blank=True)
     # Whether the recipient may still see the report: set for the page that shows the notice
     # (`reports.selectors.mark_visible_reports`), never stored.
@@ -495,15 +519,40 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         constraints = [
             models.UniqueConstraint(fields=["recipient", "event"], name="notification_once"),
+            # Each reminder once, whatever the retries and restarts of the daily job.
+            models.UniqueConstraint(
+                fields=["recipient", "organisation", "programme", "period", "kind"],
+                condition=Q(event__isnull=True),
+                name="reminder_once",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="event") & Q(event__isnull=False))
+                | (
+                    Q(kind__in=["due_soon", "due_today", "overdue"])
+                    & Q(event__isnull=True)
+                    & Q(organisation__isnull=False)
+                ),
+                name="notification_kind_fits",
+            ),
         ]
         indexes = [
             models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox"),
             # The notifications page: all of a reader's notices, newest first.
             models.Index(fields=["recipient", "-created_at", "-id"], name="notification_list"),
+            # The reminder e-mails still to send.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(event__isnull=True, emailed_at__isnull=True),
+                name="reminder_unsent",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.recipient} {self.event}"
+        return f"{self.recipient} {self.event or self.get_kind_display()}"
+
+    @property
+    def is_reminder(self) -> bool:
+        return self.event_id is None
 
     @classmethod
     def about(cls, event: ReportEvent, *, recipient_id: int) -> "Notification":
@@ -511,13 +560,37 @@ class Notification(models.Model):
         report = event.report
         return cls(
             recipient_id=recipient_id,
+            kind=cls.Kind.EVENT,
             event=event,
             event_kind=event.kind,
             report_title=report.title,
+            organisation_id=report.organisation_id,
             organisation_name=report.organisation.name,
             programme_id=report.programme_id,
             period_id=report.period_id,
         )
+
+
+class ReviewDigest(models.Model):
+    """A reviewer's weekly digest of their review queue, recorded once per recipient and week
+    (the Monday that starts it) so that retries and restarts never send it twice."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    week_date = models.DateField(_("week starting"))
+    report_count = models.PositiveIntegerField(_("reports waiting"))
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("review digest")
+        verbose_name_plural = _("review digests")
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "week_date"], name="review_digest_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.recipient} {self.week_date}"
 
 
 class StaleSummary(models.Model):
@@ -547,3 +620,111 @@ class StaleSummary(models.Model):
 
     def __str__(self):
         return f"{self.province_id}/{self.period_id}"
+
+
+def report_import_path(instance: "ReportImport", filename: str) -> str:
+    # A random name: the uploaded name may say something about a person or a place.
+    return f"imports/{instance.token}.xlsx"
+
+
+class ReportImport(models.Model):
+    """One spreadsheet of reports on its way in: uploaded, checked by a dry run (what would be
+    created or changed, every error with its sheet, row and column), then imported all or
+    nothing once the uploader confirms. The checks and the import run as Celery tasks whose
+    progress the import's page shows (`reports.imports`)."""
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    file = models.FileField(_("file"), upload_to=report_import_path, blank=True)
+    original_name = models.CharField(_("file name"), max_length=200)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    language = models.CharField(_("language"), max_length=8)
+    submit = models.BooleanField(
+        _("submit the reports"),
+        default=False,
+        help_text=_("Import the reports as submitted, not as drafts."),
+    )
+    programme = models.ForeignKey(
+        Programme,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("programme"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.CHECKING
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    # The dry run's plan: one entry per row read ({"row", "organisation", "period", "action",
+    # "changes", "report"}), and every error ({"sheet", "row", "column", "message"}), in the
+    # uploader's language.
+    plan = models.JSONField(_("plan"), default=list, blank=True)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    created_count = models.PositiveIntegerField(_("reports created"), default=0)
+    updated_count = models.PositiveIntegerField(_("reports changed"), default=0)
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("report import")
+        verbose_name_plural = _("report imports")
+        indexes = [models.Index(fields=["uploaded_by", "-created_at"], name="report_import_mine")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="report_import_progress_percent"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    def get_absolute_url(self):
+        return reverse("reports:import_detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_busy(self) -> bool:
+        return self.status in (self.Status.CHECKING, self.Status.IMPORTING)
+
+    @property
+    def can_confirm(self) -> bool:
+        return self.status == self.Status.CHECKED and not self.errors and bool(self.plan_changes)
+
+    @property
+    def plan_changes(self) -> list[dict]:
+        """The rows that would create or change a report."""
+        return [row for row in self.plan if row.get("action") in ("create", "update")]
+
+
+class SyncReceipt(models.Model):
+    """A change sent from a device's offline queue, received once: the device names each change
+    with a key of its own (a UUID), and sending the same key again (the answer was lost on a weak
+    connection, or Background Sync retried) returns what the first sending did instead of doing
+    it twice. Written in the same transaction as the change itself, so a change that failed
+    leaves no receipt and can be sent again."""
+
+    key = models.UUIDField(_("key"), unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    report = models.ForeignKey(ActivityReport, on_delete=models.CASCADE, related_name="+")
+    submitted = models.BooleanField(_("submitted"), default=False)
+    version = models.PositiveIntegerField(_("version after the change"))
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("offline change received")
+        verbose_name_plural = _("offline changes received")
+
+    def __str__(self):
+        return str(self.key)

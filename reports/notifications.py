@@ -73,10 +73,11 @@ PENDING_WINDOW = datetime.timedelta(days=2)  # older notices are stale news; the
 
 
 def pending_emails_send() -> int:
-    """Send the e-mails of recent notifications that were never e-mailed."""
+    """Send the e-mails of recent report notices that were never e-mailed (reminders have their
+    own catch-up: `reports.reminders.reminder_emails_send`)."""
     since = timezone.now() - PENDING_WINDOW
     events = (
-        Notification.objects.filter(emailed_at=None, created_at__gte=since)
+        Notification.objects.filter(emailed_at=None, created_at__gte=since, event__isnull=False)
         .values_list("event_id", flat=True)
         .distinct()
     )

@@ -6,13 +6,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from indicators.models import Indicator, Programme
-from portal.models import Membership, User
+from portal.models import Membership, Organisation, Province, User
 from reports import access
+from reports.expectations import outstanding_for
 from reports.figures import inputs_from_figures
 from reports.models import (
     ActivityReport,
@@ -20,6 +22,7 @@ from reports.models import (
     Figure,
     Notification,
     ReportEvent,
+    ReportImport,
     ReportingPeriod,
     ReportPillar,
     Spending,
@@ -187,12 +190,12 @@ def open_periods(
 
 
 def notifications_for(*, user: User) -> QuerySet[Notification]:
-    """The user's notifications, newest first. Before showing a page of them, mark it with
-    `mark_visible_reports`: the page shows a notice's snapshot only while its reader may still
-    see the report, never the report as it is now."""
+    """The user's notifications (report notices and deadline reminders), newest first. Before
+    showing a page of them, mark it with `mark_visible_reports`: the page shows a report notice's
+    snapshot only while its reader may still see the report, never the report as it is now."""
     return (
         Notification.objects.filter(recipient=user)
-        .select_related("event__actor", "period")
+        .select_related("event__actor", "period", "programme")
         .order_by("-created_at", "-pk")
     )
 
@@ -200,13 +203,60 @@ def notifications_for(*, user: User) -> QuerySet[Notification]:
 def mark_visible_reports(*, user: User, notifications: Iterable[Notification]) -> None:
     """Set `report_visible` on each notification (a page of them): whether the user may still
     see its report. One query for the page, so the count of all notifications stays cheap."""
-    notifications = list(notifications)
-    report_ids = {notification.event.report_id for notification in notifications}
+    notices = [n for n in notifications if n.event is not None]  # reminders name no report
+    report_ids = {notice.event.report_id for notice in notices if notice.event}
     visible = set(
         reports_visible_to(user=user).filter(pk__in=report_ids).values_list("pk", flat=True)
     )
-    for notification in notifications:
-        notification.report_visible = notification.event.report_id in visible
+    for notice in notices:
+        notice.report_visible = notice.event is not None and notice.event.report_id in visible
+
+
+def overdue_periods() -> QuerySet[ReportingPeriod]:
+    """Periods whose deadline has passed, of the kinds active programmes report by, latest
+    deadline first: those a report can be overdue for."""
+    kinds = {programme.period_kind for programme in Programme.objects.filter(is_active=True)}
+    return ReportingPeriod.objects.filter(
+        deadline_date__lt=timezone.localdate(), kind__in=kinds
+    ).order_by("-deadline_date", "kind")
+
+
+def overdue_for(
+    *, user: User, period: ReportingPeriod, province: Province | None = None
+) -> QuerySet:
+    """Organisations (with the programme) that owe the period's report past its deadline, in
+    the user's review scope (admins: everywhere), by province (national bodies last), then
+    organisation and programme. Each row is an organisation-programme link, annotated
+    `has_draft`. PermissionDenied for those who review nothing."""
+    access.ensure_can_see_overdue(user)
+    owing = outstanding_for(period=period).select_related("organisation__province", "programme")
+    if not user.is_portal_admin:
+        provinces, organisations = user.review_scope()
+        owing = owing.filter(
+            Q(organisation__province_id__in=provinces) | Q(organisation_id__in=organisations)
+        )
+    if province is not None:
+        owing = owing.filter(organisation__province=province)
+    return owing.order_by(
+        F("organisation__province__code").asc(nulls_last=True),
+        "organisation__name",
+        "programme__code",
+        "pk",
+    )
+
+
+def overdue_counts(owing: QuerySet) -> list[tuple[Province | None, int]]:
+    """How many reports each province (None: national bodies) owes, for the rows of
+    `overdue_for`: two queries, whatever the number of rows."""
+    counts = list(
+        owing.order_by()
+        .values_list("organisation__province_id")
+        .annotate(owed=Count("pk"))
+        .values_list("organisation__province_id", "owed")
+    )
+    provinces = Province.objects.in_bulk([pk for pk, _owed in counts if pk is not None])
+    rows = [(provinces.get(pk) if pk else None, owed) for pk, owed in counts]
+    return sorted(rows, key=lambda row: (row[0] is None, row[0].code if row[0] else ""))
 
 
 def report_visible_to(*, user: User, report_id: int) -> bool:
@@ -330,3 +380,22 @@ def report_page_for(*, user: User, pk: int, version: str | None = None) -> Repor
         version_event=version_event,
         snapshot=snapshot,
     )
+
+
+def import_organisations_for(*, user: User) -> QuerySet[Organisation]:
+    """Active organisations the user may import reports for (`access.import_organisation_ids`)."""
+    organisations = Organisation.objects.filter(is_active=True).select_related("province")
+    scope = access.import_organisation_ids(user)
+    if scope is not None:
+        organisations = organisations.filter(pk__in=sorted(scope))
+    return organisations.order_by("name")
+
+
+def report_imports_for(*, user: User) -> QuerySet[ReportImport]:
+    """The user's own uploads, newest first."""
+    return ReportImport.objects.filter(uploaded_by=user).order_by("-created_at", "-pk")
+
+
+def report_import_for(*, user: User, pk: int) -> ReportImport:
+    """One of the user's uploads; anyone else's is a 404."""
+    return get_object_or_404(report_imports_for(user=user).select_related("programme"), pk=pk)

@@ -3,16 +3,18 @@ state under a row lock, records a ReportEvent in the same transaction, and defer
 until the transaction commits."""
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any, cast
 
-from django.core.exceptions import ValidationError
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
@@ -22,7 +24,7 @@ from portal import audit
 from portal.models import Membership, Organisation, Province, User
 from portal.permissions import ensure_admin
 from portal.queue import enqueue_on_commit
-from reports import access
+from reports import access, imports
 from reports.disaggregation import Conformed, conform_figures
 from reports.figures import (
     FigureInput,
@@ -37,6 +39,7 @@ from reports.models import (
     Figure,
     Notification,
     ReportEvent,
+    ReportImport,
     ReportingPeriod,
     ReportPillar,
     Spending,
@@ -272,6 +275,27 @@ def report_create(
 ) -> ActivityReport:
     """Open a draft for an organisation, programme and period; one such report may exist."""
     access.ensure_reporter_for(actor, organisation.pk)
+    return _open_report(
+        actor=actor,
+        organisation=organisation,
+        programme=programme,
+        period=period,
+        title=title,
+        province=province,
+    )
+
+
+def _open_report(
+    *,
+    actor: User,
+    organisation: Organisation,
+    programme: Programme,
+    period: ReportingPeriod,
+    title: str = "",
+    province: Province | None = None,
+) -> ActivityReport:
+    """`report_create` once the actor may file for the organisation (a reporter of it, or an
+    importer whose scope holds it: `access.ensure_may_import_for`)."""
     if not programme.is_active:
         raise WorkflowError(_("This programme no longer takes reports."))
     if not programme.accepts(organisation):
@@ -363,6 +387,13 @@ def report_update(
     report = _locked(report_id)
     access.ensure_can_edit(actor, report)
     _check_version(report, expected_version)
+    return _save_content(report, actor=actor, content=content, submit=submit)
+
+
+def _save_content(
+    report: ActivityReport, *, actor: User, content: ReportContent, submit: bool
+) -> ActivityReport:
+    """`report_update` on a locked report the actor may change."""
     if not report.is_editable:
         raise WorkflowError(_("Only a draft or a returned report can be changed."))
     errors = _validate_content(report, content)
@@ -688,3 +719,199 @@ def indicator_figures_conform(*, actor: User, indicator_id: int) -> Conformed:
             f" dropped={result.dropped}",
         )
     return result
+
+
+# --- Spreadsheet imports -----------------------------------------------------------------------
+
+
+class ImportFileError(WorkflowError):
+    """An uploaded spreadsheet that cannot be imported at all; the message is for the user."""
+
+
+def _import_progress_key(import_id: int) -> str:
+    return f"reports:import-progress:{import_id}"
+
+
+def report_import_progress(job: ReportImport) -> int:
+    """How far the running check or import is: written to the cache, since the rows it writes
+    stay invisible to other connections until its transaction commits."""
+    if not job.is_busy:
+        return job.progress
+    return max(job.progress, int(cache.get(_import_progress_key(job.pk)) or 0))
+
+
+def _progress_writer(job: ReportImport) -> Callable[[int], None]:
+    last = [0]
+
+    def step(percent: int) -> None:
+        if percent >= last[0] + imports.PROGRESS_STEP or percent == 100:
+            last[0] = percent
+            cache.set(_import_progress_key(job.pk), percent, timeout=3600)
+
+    return step
+
+
+def report_import_upload(*, actor: User, upload: UploadedFile, submit: bool) -> ReportImport:
+    """Keep an uploaded spreadsheet for a dry run, once the guard has passed it (nothing is read
+    from a file the guard refuses), and queue the dry run."""
+    if access.import_organisation_ids(actor) == set():
+        raise PermissionDenied(_("You do not report for any organisation."))
+    data = upload.read(imports.MAX_UPLOAD_BYTES + 1)
+    try:
+        imports.check_workbook_bytes(data)
+    except imports.ImportFileError as error:
+        raise ImportFileError(str(error)) from None
+    token = secrets.token_hex(16)
+    with transaction.atomic():
+        job = ReportImport(
+            token=token,
+            original_name=PurePath(upload.name or "import.xlsx").name[:200],
+            uploaded_by=actor,
+            language=translation.get_language() or "vi",
+            submit=submit,
+        )
+        job.file.save(f"{token}.xlsx", ContentFile(data), save=False)
+        job.save()
+        enqueue_on_commit("reports.tasks.check_report_import", job.pk)
+    return job
+
+
+def _file_errors(message: str) -> list[dict]:
+    return [{"sheet": "", "row": None, "column": "", "label": "", "message": message}]
+
+
+def _read_import(job: ReportImport) -> "imports.Sheet":
+    with job.file.open("rb") as handle:
+        return imports.read_workbook(handle.read())
+
+
+def _import_broke(import_id: int) -> None:
+    """An unexpected failure (the database went away, a bug): the import is marked failed, with
+    nothing saved (its transaction was rolled back), and the error goes on to Celery's log."""
+    job = ReportImport.objects.get(pk=import_id)
+    with translation.override(job.language):
+        message = _(
+            "Something went wrong while reading the file, and nothing was saved. Upload it "
+            "again; if it happens again, tell the national team."
+        )
+    ReportImport.objects.filter(pk=import_id).update(
+        status=ReportImport.Status.FAILED, errors=_file_errors(message), finished_at=timezone.now()
+    )
+
+
+def report_import_check(*, import_id: int) -> ReportImport:
+    """The dry run: every row goes through the report services inside a transaction that is
+    then rolled back, so the plan and the errors are exactly what the import would meet.
+    Safe to repeat (a checked import is left as it is)."""
+    try:
+        return _report_import_check(import_id)
+    except Exception:
+        _import_broke(import_id)
+        raise
+
+
+def _report_import_check(import_id: int) -> ReportImport:
+    job = ReportImport.objects.select_related("uploaded_by").get(pk=import_id)
+    if job.status != ReportImport.Status.CHECKING:
+        return job
+    with translation.override(job.language):
+        try:
+            sheet = _read_import(job)
+        except imports.ImportFileError as error:
+            job.errors, job.plan = _file_errors(str(error)), []
+        else:
+            with transaction.atomic():
+                outcome = imports.process(
+                    sheet, actor=job.uploaded_by, submit=job.submit, step=_progress_writer(job)
+                )
+                transaction.set_rollback(True)
+            job.programme = sheet.programme
+            job.plan, job.errors = outcome.plan, outcome.errors
+            job.created_count, job.updated_count = outcome.created, outcome.updated
+            if outcome.error_count > len(outcome.errors):
+                job.errors.append(
+                    _file_errors(
+                        _("… and %(count)s more errors.")
+                        % {"count": outcome.error_count - len(outcome.errors)}
+                    )[0]
+                )
+    job.status, job.progress, job.checked_at = ReportImport.Status.CHECKED, 100, timezone.now()
+    job.save()
+    return job
+
+
+@transaction.atomic
+def report_import_confirm(*, actor: User, import_id: int) -> ReportImport:
+    """The uploader confirms a dry run without errors: the import is queued."""
+    job = ReportImport.objects.select_for_update().get(pk=import_id)
+    if job.uploaded_by_id != actor.pk:
+        raise PermissionDenied(_("Only the person who uploaded the file can import it."))
+    if job.status != ReportImport.Status.CHECKED:
+        raise WorkflowError(_("This file has already been imported, or is being imported."))
+    if not job.can_confirm:
+        raise WorkflowError(_("Correct the errors and upload the file again: nothing to import."))
+    job.status, job.progress = ReportImport.Status.IMPORTING, 0
+    job.save(update_fields=["status", "progress"])
+    enqueue_on_commit("reports.tasks.run_report_import", job.pk)
+    return job
+
+
+def report_import_run(*, import_id: int) -> ReportImport:
+    """Import a confirmed file all or nothing, through the same services as the dry run, with
+    one audit entry. Anything that changed since the dry run and now fails (a period locked, a
+    report submitted meanwhile) fails the whole import, with its errors. Safe to repeat."""
+    try:
+        return _report_import_run(import_id)
+    except Exception:
+        _import_broke(import_id)
+        raise
+
+
+def _report_import_run(import_id: int) -> ReportImport:
+    with transaction.atomic():
+        job = (
+            ReportImport.objects.select_for_update(of=("self",))
+            .select_related("uploaded_by", "programme")
+            .get(pk=import_id)
+        )
+        if job.status != ReportImport.Status.IMPORTING:
+            return job
+        with translation.override(job.language):
+            try:
+                sheet = _read_import(job)
+            except imports.ImportFileError as error:
+                outcome = imports.Outcome(errors=_file_errors(str(error)), error_count=1)
+            else:
+                with transaction.atomic():
+                    outcome = imports.process(
+                        sheet,
+                        actor=job.uploaded_by,
+                        submit=job.submit,
+                        step=_progress_writer(job),
+                        checked=job.plan,
+                    )
+                    if outcome.error_count:
+                        transaction.set_rollback(True)
+        job.plan, job.errors = outcome.plan or job.plan, outcome.errors
+        job.progress, job.finished_at = 100, timezone.now()
+        if outcome.error_count:
+            job.status = ReportImport.Status.FAILED
+        else:
+            job.status = ReportImport.Status.DONE
+            job.created_count, job.updated_count = outcome.created, outcome.updated
+            audit.record(
+                audit.Action.REPORTS_IMPORTED,
+                user=job.uploaded_by,
+                obj=job,
+                detail=f"{job.programme.code if job.programme else '-'} "
+                f"created={outcome.created} changed={outcome.updated} "
+                f"{'submitted' if job.submit else 'draft'}",
+            )
+        job.save()
+        if job.status == ReportImport.Status.DONE and job.file:
+            # The figures are in the reports now; the file is not kept.
+            stored, storage = job.file.name, job.file.storage
+            job.file = ""
+            job.save(update_fields=["file"])
+            transaction.on_commit(lambda: storage.delete(stored))
+    return job

@@ -8,7 +8,12 @@ urlpatterns = [
     path("", views.ReportListView.as_view(), name="list"),
     path("new/", views.ReportCreateView.as_view(), name="create"),
     path("returned/", views.ReturnedListView.as_view(), name="returned"),
+    path("overdue/", views.OverdueListView.as_view(), name="overdue"),
     path("review/", views.ReviewQueueView.as_view(), name="queue"),
+    path("import/", views.ImportView.as_view(), name="import"),
+    path("import/template/", views.ImportTemplateView.as_view(), name="import_template"),
+    path("import/<int:pk>/", views.ImportDetailView.as_view(), name="import_detail"),
+    path("import/<int:pk>/confirm/", views.ImportConfirmView.as_view(), name="import_confirm"),
     path("periods/", views.PeriodListView.as_view(), name="periods"),
     path("periods/<int:pk>/lock/", views.PeriodLockView.as_view(), name="period_lock"),
     path("notifications/", views.NotificationListView.as_view(), name="notifications"),
@@ -31,4 +36,11 @@ urlpatterns = [
         views.AttachmentDeleteView.as_view(),
         name="attachment_delete",
     ),
+]
+
+urlpatterns += [
+    path("offline/", views.OfflineEntryView.as_view(), name="offline"),
+    path("offline/data/", views.offline_data, name="offline_data"),
+    path("offline/sync/", views.offline_sync, name="offline_sync"),
+    path("offline/needs-connection/", views.NeedsConnectionView.as_view(), name="needs_connection"),
 ]

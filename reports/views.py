@@ -1,29 +1,40 @@
+import io
+import json
+import uuid
 from abc import ABCMeta, abstractmethod
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
+from django.views.decorators.http import require_POST
 from django.views.generic import FormView, ListView, TemplateView
+from rest_framework.exceptions import ValidationError as DRFValidationError
 
-from indicators.models import Indicator
+from indicators.models import Indicator, Programme
 from portal.http import AuthenticatedHttpRequest
 from portal.models import Membership, Organisation
 from portal.pagination import LenientPaginationMixin
 from portal.permissions import ensure_admin
-from reports import access, selectors, services
+from reports import access, imports, offline, selectors, services
 from reports.figures import inputs_from_figures
 from reports.forms import (
     AttachmentForm,
     DecisionForm,
+    ImportTemplateForm,
+    ImportUploadForm,
+    OverdueForm,
     PeriodLockForm,
     ReopenForm,
     ReportCreateForm,
@@ -84,6 +95,50 @@ class ReviewQueueView(FilteredListView):
 
     selector = selectors.review_queue_for
     filterset_class = ReviewQueueFilter
+
+
+class OverdueListView(LenientPaginationMixin, ListView):
+    """Organisations that owe a report past its deadline, by province: admins see every
+    province, reviewers their scope, others are refused."""
+
+    request: AuthenticatedHttpRequest
+    template_name = "reports/overdue_list.html"
+    context_object_name = "owing"
+    paginate_by = 50
+
+    def get_queryset(self):
+        access.ensure_can_see_overdue(self.request.user)
+        self.form = OverdueForm(self.request.GET or None, user=self.request.user)
+        self.period = self.province = None
+        if self.form.is_bound and not self.form.is_valid():
+            self.owing = None
+            return []
+        cleaned = self.form.cleaned_data if self.form.is_bound else {}
+        self.period = cleaned.get("period") or selectors.overdue_periods().first()
+        self.province = cleaned.get("province")
+        if self.period is None:
+            self.owing = None
+            return []
+        self.form.initial["period"] = self.period
+        self.owing = selectors.overdue_for(user=self.request.user, period=self.period)
+        return selectors.overdue_for(
+            user=self.request.user, period=self.period, province=self.province
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = {"period": self.period.pk} if self.period else {}
+        if self.province is not None:
+            query["province"] = self.province.code
+        context.update(
+            form=self.form,
+            period=self.period,
+            province=self.province,
+            counts=selectors.overdue_counts(self.owing) if self.owing is not None else [],
+            query_string=urlencode(query),
+            today=timezone.localdate(),
+        )
+        return context
 
 
 class ReturnedListView(LenientPaginationMixin, ListView):
@@ -533,3 +588,252 @@ class NotificationsReadView(View):
     def post(self, request):
         services.notifications_mark_read(actor=request.user)
         return redirect("reports:notifications")
+
+
+# --- Spreadsheet imports -----------------------------------------------------------------------
+
+
+def _import_scope_or_403(user) -> QuerySet[Organisation]:
+    organisations = selectors.import_organisations_for(user=user)
+    if not organisations.exists():
+        raise PermissionDenied(_("You do not report for any organisation."))
+    return organisations
+
+
+def _template_form(user, organisations, data=None) -> ImportTemplateForm:
+    # Every active programme: which organisations report under it is decided row by row
+    # (`Programme.accepts`), as the services decide it.
+    programmes = Programme.objects.filter(is_active=True).order_by("code")
+    return ImportTemplateForm(
+        data,
+        organisations=organisations,
+        programmes=programmes,
+        periods=selectors.open_periods(programmes=programmes),
+    )
+
+
+class ImportView(LenientPaginationMixin, ListView):
+    """The import page: the template to download, the upload, and the user's earlier files."""
+
+    request: AuthenticatedHttpRequest
+    template_name = "reports/import.html"
+    context_object_name = "imports"
+    paginate_by = 10
+    template_form: ImportTemplateForm | None = None
+    upload_form: ImportUploadForm | None = None
+
+    def dispatch(self, request, *args, **kwargs):
+        self.organisations = _import_scope_or_403(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.report_imports_for(user=self.request.user).select_related("programme")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["template_form"] = self.template_form or _template_form(
+            self.request.user, self.organisations
+        )
+        context["upload_form"] = self.upload_form or ImportUploadForm()
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = ImportUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                job = services.report_import_upload(
+                    actor=request.user,
+                    upload=form.cleaned_data["file"],
+                    submit=form.cleaned_data["submit"],
+                )
+            except services.WorkflowError as error:
+                form.add_error("file", str(error))
+            else:
+                return redirect(job)
+        self.upload_form = form
+        self.object_list = self.get_queryset()
+        return self.render_to_response(self.get_context_data(), status=400)
+
+
+class ImportTemplateView(ImportView):
+    """The template for the programme, organisations and periods chosen (a GET form)."""
+
+    def get(self, request, *args, **kwargs):
+        form = _template_form(request.user, self.organisations, request.GET)
+        if not form.is_valid():
+            self.template_form = form
+            self.object_list = self.get_queryset()
+            return self.render_to_response(self.get_context_data(), status=400)
+        programme = form.cleaned_data["programme"]
+        buffer = io.BytesIO()
+        imports.write_template(
+            buffer,
+            programme=programme,
+            organisations=form.cleaned_data["organisations"],
+            periods=sorted(form.cleaned_data["periods"], key=lambda period: period.start_date),
+        )
+        buffer.seek(0)
+        return FileResponse(
+            buffer,
+            as_attachment=True,
+            filename=f"napwps-import-{programme.code}.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+
+    def post(self, request, *args, **kwargs):
+        raise Http404
+
+
+class ImportDetailView(TemplateView):
+    """One upload: its progress while checked or imported, then the dry run's plan and errors,
+    or what was imported."""
+
+    request: AuthenticatedHttpRequest
+    template_name = "reports/import_detail.html"
+
+    def get_context_data(self, **kwargs):
+        job = selectors.report_import_for(user=self.request.user, pk=kwargs["pk"])
+        plan = job.plan
+        counts = {
+            action: sum(1 for row in plan if row.get("action") == action)
+            for action in ("create", "update", "unchanged", "empty", "error")
+        }
+        # A parent chapter's reporter imports drafts they cannot open (drafts stay with their
+        # organisation): only the reports the user may see get a link (one query).
+        ids = [row["report"] for row in plan if row.get("report")]
+        visible = set(
+            selectors.reports_visible_to(user=self.request.user)
+            .filter(pk__in=ids)
+            .values_list("pk", flat=True)
+        )
+        return super().get_context_data(
+            job=job,
+            progress=services.report_import_progress(job),
+            counts=counts,
+            visible=visible,
+            **kwargs,
+        )
+
+
+class ImportConfirmView(View):
+    def post(self, request, pk):
+        job = selectors.report_import_for(user=request.user, pk=pk)
+        try:
+            services.report_import_confirm(actor=request.user, import_id=job.pk)
+        except services.WorkflowError as error:
+            messages.error(request, str(error))
+        return redirect(job)
+
+
+# --- Offline entry -----------------------------------------------------------------------------
+
+
+def _reporter_only(request) -> None:
+    if not request.user.organisation_ids(Membership.Role.REPORTER):
+        raise PermissionDenied(_("You do not report for any organisation."))
+
+
+class OfflineEntryView(TemplateView):
+    """The page reporters enter reports on without a connection: drawn in the browser from what
+    the device keeps (static/js/offline/), so that the service worker can open it offline."""
+
+    template_name = "reports/offline_entry.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        _reporter_only(request)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class NeedsConnectionView(TemplateView):
+    """What the service worker shows offline in place of any page but offline entry."""
+
+    template_name = "reports/needs_connection.html"
+
+
+def offline_data(request):
+    """The reporter's offline bundle (see `reports.offline`), and a CSRF token for sending."""
+    _reporter_only(request)
+    bundle = offline.offline_bundle_for(user=request.user)
+    bundle["csrf_token"] = get_token(request)
+    return JsonResponse(bundle)
+
+
+def _change_from(data: Any) -> offline.OfflineChange:
+    if not isinstance(data, dict):
+        raise ValidationError(_("Send the change as an object."))
+    try:
+        key = uuid.UUID(str(data.get("key")))
+    except ValueError:
+        raise ValidationError(_("The change has no valid key.")) from None
+
+    def whole_or_none(name: str) -> int | None:
+        value = data.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ValidationError(_("The change is malformed: %(field)s.") % {"field": name})
+        return value
+
+    def text(name: str, limit: int) -> str:
+        value = data.get(name) or ""
+        if not isinstance(value, str):
+            raise ValidationError(_("The change is malformed: %(field)s.") % {"field": name})
+        return value[:limit]
+
+    if data.get("report") is not None and data.get("base_version") is None:
+        # Without the version it was based on, a change could overwrite unseen work.
+        raise ValidationError(_("The change does not say which version it was based on."))
+    return offline.OfflineChange(
+        key=key,
+        report_id=whole_or_none("report"),
+        base_version=whole_or_none("base_version"),
+        title=text("title", 200),
+        narrative=text("narrative", 20000),
+        commune=text("commune", 120),
+        figures=data.get("figures") or {},
+        submit=data.get("submit") is True,
+        organisation_id=whole_or_none("organisation"),
+        programme_code=text("programme", 64),
+        period_code=text("period", 16),
+    )
+
+
+@require_POST
+def offline_sync(request):
+    """Receive one change from a device's offline queue. 200 with the report as saved (also when
+    the key was received before), 409 with the server's report beside a conflict, 400 with the
+    errors by field when the content breaks a rule."""
+    _reporter_only(request)
+    try:
+        change = _change_from(json.loads(request.body or b"null"))
+        applied = offline.offline_change_apply(actor=request.user, change=change)
+    except json.JSONDecodeError:
+        return JsonResponse({"message": _("The change could not be read.")}, status=400)
+    except offline.OfflineConflict as conflict:
+        report = conflict.report
+        return JsonResponse(
+            {
+                "message": str(conflict),
+                "server": offline.report_json(report, offline.indicator_codes(report)),
+            },
+            status=409,
+        )
+    except services.WorkflowError as error:
+        return JsonResponse({"message": str(error)}, status=409)
+    except ValidationError as error:
+        errors = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
+        return JsonResponse(
+            {"message": _("Correct the figures marked."), "errors": errors}, status=400
+        )
+    except DRFValidationError as error:
+        return JsonResponse(
+            {"message": _("Correct the figures marked."), "errors": error.detail}, status=400
+        )
+    report = applied.report
+    return JsonResponse(
+        {
+            "repeated": applied.repeated,
+            "submitted": applied.submitted,
+            "report": offline.report_json(report, offline.indicator_codes(report)),
+        }
+    )

@@ -1,6 +1,6 @@
 """Reporting completeness, as DHIS2 computes it: of the reports expected for a period, how many
-came in, and how many came in by the deadline. Expected = every active organisation times every
-programme it runs whose frequency matches the period."""
+came in, and how many came in by the deadline. What is expected and what counts as filed is
+`reports.expectations`' rule, shared with the deadline reminders."""
 
 import datetime
 from dataclasses import dataclass, field
@@ -9,7 +9,8 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from indicators.models import Programme
-from portal.models import Organisation, Province, User
+from portal.models import Province, User
+from reports.expectations import counts_as_filed, expected_for
 from reports.models import ActivityReport, ReportEvent, ReportingPeriod
 from summaries.scope import province_ids_in_scope
 
@@ -48,10 +49,7 @@ class ProvinceCompleteness:
 
 
 def completeness_for(*, user: User, period: ReportingPeriod) -> list[ProvinceCompleteness]:
-    frequency = Programme.frequency_of(period.kind)
-    links = Organisation.programmes.through.objects.filter(
-        organisation__is_active=True, programme__is_active=True, programme__frequency=frequency
-    )
+    links = expected_for(period=period)
     scope = province_ids_in_scope(user=user)
     if scope is not None:
         links = links.filter(organisation__province_id__in=scope)
@@ -104,7 +102,7 @@ def completeness_for(*, user: User, period: ReportingPeriod) -> list[ProvinceCom
         entry.expected += 1
         if report is not None:
             submitted = report["first_submitted_at"]
-            if submitted is None or report["status"] == ActivityReport.Status.DRAFT:
+            if not counts_as_filed(status=report["status"], first_submitted_at=submitted):
                 item.status = "draft"
             else:
                 entry.reported += 1

@@ -173,7 +173,7 @@ def test_a_ratio_cell_error_comes_back_under_its_cell(db):
     assert "numerator" in cell_errors
 
 
-def test_spending_lines_are_shown_read_only(db):
+def test_spending_lines_are_shown(db):
     from reports.models import Spending
 
     report = factories.draft_report()
@@ -182,5 +182,11 @@ def test_spending_lines_are_shown_read_only(db):
     body = api_client(report.created_by).get(f"/api/v1/reports/{report.pk}/").json()
 
     assert body["spending"] == [
-        {"amount": 1_500_000, "source": "vwu_own", "donor": None, "pillar": "prevention"}
+        {
+            "amount": 1_500_000,
+            "source": "vwu_own",
+            "donor": None,
+            "donor_code": None,
+            "pillar": "prevention",
+        }
     ]

@@ -73,6 +73,9 @@ def _request(world: World, endpoint: str, client):
             "period": "2026-Q3",
         },
         "PATCH /api/v1/reports/{draft}/": {"title": "Renamed"},
+        "PATCH /api/v1/reports/{draft}/?lines=spending": {
+            "spending": [{"amount": 2_000_000, "source": "vwu_own", "pillar": "prevention"}]
+        },
         "POST /api/v1/reports/{submitted}/return/": {"comment": "Check the ages."},
     }.get(endpoint, {})
     return getattr(client, method.lower())(path, body, format="json")
@@ -93,6 +96,7 @@ TABLE = {
     "GET /api/v1/reports/{submitted}/": (200, 200, 200, 404),
     "POST /api/v1/reports/": (201, 403, 403, 400),
     "PATCH /api/v1/reports/{draft}/": (200, 404, 403, 404),
+    "PATCH /api/v1/reports/{draft}/?lines=spending": (200, 404, 403, 404),
     "POST /api/v1/reports/{draft}/submit/": (400, 404, 403, 404),
     "POST /api/v1/reports/{submitted}/withdraw/": (200, 403, 403, 404),
     "POST /api/v1/reports/{submitted}/approve/": (403, 200, 200, 404),

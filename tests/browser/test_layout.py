@@ -80,7 +80,7 @@ def pages(role: str, report_pk: int, level_2_pk: int | None = None) -> list[str]
     """The main pages the role may open (a refused page is tested elsewhere)."""
     paths = ["/", "/reports/"]
     if role == "reporter":
-        paths += ["/reports/new/", "/reports/returned/"]
+        paths += ["/reports/new/", "/reports/returned/", "/reports/import/"]
     else:
         paths.append("/reports/review/")
     paths += [
@@ -98,6 +98,7 @@ def pages(role: str, report_pk: int, level_2_pk: int | None = None) -> list[str]
     if role == "admin":
         paths += [
             "/reports/periods/",
+            "/reports/import/",
             "/audit/",
             "/summaries/runs/",
             "/summaries/nap-report/",

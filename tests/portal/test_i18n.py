@@ -58,16 +58,18 @@ def test_numbers_are_grouped_the_way_each_language_writes_them(language, expecte
     assert rendered == expected
 
 
-def test_every_message_has_a_vietnamese_translation():
-    catalogue = polib.pofile(str(LOCALE / "django.po"))
+@pytest.mark.parametrize("domain", ["django", "djangojs"])
+def test_every_message_has_a_vietnamese_translation(domain):
+    catalogue = polib.pofile(str(LOCALE / f"{domain}.po"))
 
     assert catalogue.untranslated_entries() == []
     assert catalogue.fuzzy_entries() == []
 
 
-def test_the_compiled_catalogue_matches_the_source():
-    source = {(e.msgctxt, e.msgid): e for e in polib.pofile(str(LOCALE / "django.po"))}
-    compiled = {(e.msgctxt, e.msgid): e for e in polib.mofile(str(LOCALE / "django.mo"))}
+@pytest.mark.parametrize("domain", ["django", "djangojs"])
+def test_the_compiled_catalogue_matches_the_source(domain):
+    source = {(e.msgctxt, e.msgid): e for e in polib.pofile(str(LOCALE / f"{domain}.po"))}
+    compiled = {(e.msgctxt, e.msgid): e for e in polib.mofile(str(LOCALE / f"{domain}.mo"))}
 
     assert source.keys() == compiled.keys()
     for key, entry in source.items():

@@ -3,6 +3,7 @@
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -118,11 +119,26 @@ def test_production_settings_pass_the_deploy_checks():
 
 
 def test_production_static_files_collect_cleanly(tmp_path):
-    """What the Docker image build runs: every reference in the static files resolves."""
-    result = run_in_production("collectstatic", "--noinput", STATIC_ROOT=str(tmp_path / "static"))
+    """What the Docker image build runs: every reference in the static files resolves. The
+    offline service worker then caches and loads the hashed names, which WhiteNoise serves as
+    immutable (one collection for both: it is slow)."""
+    static_root = str(tmp_path / "static")
+    result = run_in_production("collectstatic", "--noinput", STATIC_ROOT=static_root)
+    worker = run_in_production(
+        "shell",
+        "-c",
+        "from config.offline import _worker_script; print(_worker_script('1'))",
+        STATIC_ROOT=static_root,
+    )
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "static" / "staticfiles.json").exists()
+    assert worker.returncode == 0, worker.stderr
+    config = json.loads(worker.stdout.split("var PORTAL_WORKER = ", 1)[1].split(";\n", 1)[0])
+    imports = worker.stdout.split("importScripts(", 1)[1].split(");", 1)[0]
+    hashed = re.compile(r"/static/\S+?\.[0-9a-f]{12}\.\w+")
+    assert all(hashed.search(url) for url in config["precache"]), config["precache"]
+    assert len(hashed.findall(imports)) == 2
 
 
 def test_production_static_files_leave_out_the_test_only_axe_core(tmp_path):
