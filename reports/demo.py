@@ -429,9 +429,9 @@ EVENT_FIELDS = ("report_id", "actor_id", "kind", "from_status", "to_status", "te
 # the organisation's reporters of every decision; the level-1 approver when level 2 accepts.
 # Never the actor, only active users.
 NOTIFICATIONS = """
-INSERT INTO {notification} (recipient_id, event_id, event_kind, report_title, organisation_name,
-    programme_id, period_id, created_at, read_at, emailed_at)
-SELECT x.user_id, e.id, e.kind, r.title, o.name, r.programme_id, r.period_id,
+INSERT INTO {notification} (recipient_id, kind, event_id, event_kind, report_title,
+    organisation_id, organisation_name, programme_id, period_id, created_at, read_at, emailed_at)
+SELECT x.user_id, %s, e.id, e.kind, r.title, o.id, o.name, r.programme_id, r.period_id,
     e.created_at, CASE WHEN e.created_at < %s THEN e.created_at END, e.created_at
 FROM (
     SELECT m.user_id AS user_id, e.id AS event_id
@@ -483,7 +483,10 @@ def _notifications(report_ids: list[int], *, read_before: datetime.datetime) -> 
     )
     central = str(Organisation.Kind.VWU_CENTRAL)
     with connection.cursor() as cursor:
-        cursor.execute(statement, [read_before, central, *report_ids, *report_ids])
+        cursor.execute(
+            statement,
+            [str(Notification.Kind.EVENT), read_before, central, *report_ids, *report_ids],
+        )
 
 
 def _batches(items: list, size: int) -> Iterator[list]:
