@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from reports.models import ActivityReport, Figure, StaleSummary
+from summaries import versions
 from summaries.models import ProvincialSummary
 
 # Advisory lock keys: every recompute takes the shared lock, a full rebuild the exclusive one.
@@ -103,6 +104,7 @@ def recompute(*, province_id: int | None, period_id: int) -> int:
             ),
             [*place_params, period_id, now],
         )
+        versions.bump()  # last: the one row's lock is held for the shortest time
     return written
 
 
@@ -118,6 +120,7 @@ def rebuild_all() -> int:
             cursor.execute(statement, [now])
             written += cursor.rowcount
         cursor.execute(_statement("DELETE FROM {summary} WHERE computed_at < %s"), [now])
+        versions.bump()
     return written
 
 

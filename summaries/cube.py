@@ -24,6 +24,7 @@ from indicators.models import Indicator, Programme
 from reports.disaggregation import DIMENSIONS, TOTAL, categories
 from reports.models import ReportingPeriod
 from reports.periods import period_dates
+from summaries import versions
 from summaries.disclosure import CONSTANT, Relation
 
 NATIONAL = 0  # the place of national cells (provinces are their primary keys)
@@ -169,6 +170,18 @@ def cube_from_summaries(year: int, quarter: int) -> Cube:
     periods = window(year, quarter)
     rows = ProvincialSummary.objects.filter(period__in=periods).values(*SUMMARY_ROW_FIELDS)
     return _cube_from_rows(year, quarter, periods, rows.iterator(chunk_size=5000))
+
+
+def working_cube(year: int, quarter: int) -> Cube:
+    """`cube_from_summaries` for the pages, from the cache while nothing it reads has changed
+    (`summaries.versions`). The same for every reader (the whole country): who sees which
+    province is decided on the cube, after."""
+    return versions.cached(
+        "working-cube",
+        (year, quarter, settings.SUMMARY_PROVISIONAL_COVERAGE),
+        lambda: cube_from_summaries(year, quarter),
+        Cube,
+    )
 
 
 def cube_for_organisations(year: int, quarter: int, organisation_ids: Iterable[int]) -> Cube:

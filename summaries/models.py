@@ -66,6 +66,25 @@ class ProvincialSummary(models.Model):
         return f"{self.indicator_id} {self.dimension}:{self.category}"
 
 
+class SummaryVersion(models.Model):
+    """One row: a token that changes with everything the working figures are built from
+    (summary rows, periods, indicators, programmes, organisations), so that a cube cached under
+    the token is never served once its inputs changed (`summaries.versions`).
+
+    Kept in the database, not in the cache: the change and the new token commit together, in
+    every process, and a cache that loses keys cannot bring an old token back."""
+
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("summary version")
+        verbose_name_plural = _("summary versions")
+
+    def __str__(self) -> str:
+        return self.token
+
+
 class AggregationRun(models.Model):
     """One run of the aggregation, as admins see it: queued, running, done or failed."""
 

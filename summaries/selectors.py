@@ -17,7 +17,7 @@ from reports.disaggregation import TOTAL
 from reports.models import ActivityReport, ReportingPeriod, StaleSummary
 from summaries import dhis2
 from summaries.completeness import ProvinceCompleteness, completeness_for
-from summaries.cube import NATIONAL, cube_for_organisations, cube_from_summaries
+from summaries.cube import NATIONAL, cube_for_organisations, working_cube
 from summaries.disclosure import min_cell
 from summaries.forms import SummaryFilterForm
 from summaries.models import (
@@ -46,6 +46,7 @@ from summaries.spending import (
     released_spending,
     spending_tables,
     working_spending,
+    working_spending_of_all,
 )
 from summaries.tables import (
     Figures,
@@ -128,7 +129,7 @@ def figures_for(*, user: User, filters: SummaryFilters) -> tuple[Figures | None,
         if subtree is not None:
             cube = cube_for_organisations(filters.year, 4, subtree)
         else:
-            cube = cube_from_summaries(filters.year, 4)
+            cube = working_cube(filters.year, 4)
         hidden: set = set()
         release = None
     else:
@@ -184,7 +185,12 @@ def summary_page_for(*, user: User, filters: SummaryFilters, page: str | None) -
     spent = None
     if filters.year is not None and working:
         # A subtree's staff see their subtree's spending only, as they see its figures.
-        spent = working_spending(filters.year, organisation_ids=working_organisation_ids(user=user))
+        subtree_ids = working_organisation_ids(user=user)
+        spent = (
+            working_spending_of_all(filters.year)
+            if subtree_ids is None
+            else working_spending(filters.year, organisation_ids=subtree_ids)
+        )
     elif release is not None:
         spent = released_spending(release)  # readers outside the working figures: published only
     if spent is not None:
@@ -225,7 +231,7 @@ def published_before(
         return totals
     for year in range(NAP_FIRST_YEAR, figures.year):
         if working:
-            cube = cube_from_summaries(year, 4)
+            cube = working_cube(year, 4)
             cells, hidden = cube.cells, set()
         else:
             earlier = latest_release(year)

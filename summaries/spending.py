@@ -5,7 +5,9 @@ Working spending is summed in the database on read, one `GROUP BY` over the appr
 the window: a report has a few lines, so the query reads a few rows per approved report and its
 result has at most provinces x periods x pillars x sources rows. Unlike the indicator summaries,
 there are no disaggregation cells to keep, no time rules and nothing to hide, so a stored,
-recomputed copy would only add a way to be stale. A release freezes the same rows.
+recomputed copy would only add a way to be stale. A release freezes the same rows. The pages
+keep the whole country's sum in the cache, under the summaries' version, and read it only while
+no approval waits for its recompute (`working_spending_of_all`).
 
 Amounts are not small-count sensitive: nothing is hidden, so any sum of published rows (a
 pillar's total, the nation's) is exactly what the release says. The totals below add published
@@ -22,8 +24,9 @@ from django.utils.translation import pgettext
 
 from indicators.models import Donor, Pillar
 from portal.models import Province
-from reports.models import ActivityReport, FundingSource, Spending
+from reports.models import ActivityReport, FundingSource, Spending, StaleSummary
 from reports.periods import period_dates
+from summaries import versions
 from summaries.cube import window
 from summaries.models import Release, ReleaseSpending
 
@@ -73,6 +76,19 @@ def working_spending(
         )
         for row in rows
     ]
+
+
+def working_spending_of_all(year: int, quarter: int = 4) -> list[SpendingFigure]:
+    """`working_spending` of every organisation, for the pages: from the cache under the
+    summaries' version while no approved report of the year waits for its summaries. An
+    approval or a reopening marks its cells stale in its own transaction, and the recompute
+    that clears the mark changes the version in its own: so a cached sum is only read when
+    no approval happened since it was made. While a mark waits, it is summed afresh."""
+    if StaleSummary.objects.filter(period__year=year).exists():
+        return working_spending(year, quarter)
+    return versions.cached(
+        "working-spending", (year, quarter), lambda: working_spending(year, quarter), list
+    )
 
 
 def released_spending(release: Release) -> list[SpendingFigure]:

@@ -1,4 +1,5 @@
 import os
+import uuid
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -32,6 +33,19 @@ def _celery_eager_by_default(request):
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _cache_of_its_own(settings):
+    """Each test its own in-memory cache, even with REDIS_URL set: what one test cached (the
+    working figures, under the version its database started with) is never read by another,
+    and emptying it never empties a Redis database that a worker or another process uses."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"test-{uuid.uuid4().hex}",
+        }
+    }
 
 
 @pytest.fixture(autouse=True)

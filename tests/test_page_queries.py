@@ -2,8 +2,8 @@
 
 The pages are those `bench/pages.py` measures at 100,000 reports (one list for both): the demo is
 seeded with N reports, every page counted, then grown to 3N (more reports in every state, their
-figures, versions and events, rebuilt summaries) and every page counted again. The notifications
-page's own growth test is in tests/reports/test_notifications.py (the demo sends no notices)."""
+figures, versions, events and notices, rebuilt summaries) and every page counted again. The
+notifications page's own growth test is in tests/reports/test_notifications.py."""
 
 import pytest
 from django.core.management import call_command
