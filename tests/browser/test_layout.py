@@ -378,6 +378,7 @@ def test_every_admin_page_fits_and_passes_axe_for_a_superuser(new_page, live_ser
         Permission.objects.filter(codename__in=["view_indicator", "change_indicator"])
     )
     token_create(actor=superuser, user=superuser, name="Bảng điều khiển", days=30, verified=True)
+    factories.dhis2_mappings()
     seen_from = {"user_agent": "Chromium", "ip_address": "203.0.113.9", "http_accept": "*/*"}
     AccessAttempt.objects.create(  # a stranger's failed log-ins, for axes' lists
         username="khach@example.org",

@@ -696,3 +696,17 @@ def test_a_report_changed_after_the_check_is_not_overwritten_by_the_import(uploa
     assert any("changed after the check" in m for m in messages_of(job))
     report.refresh_from_db()
     assert report.title == "Sửa trên biểu mẫu" and not report.figures.exists()
+
+
+def test_the_template_address_without_a_choice_shows_the_import_page_and_a_partial_one_says_why(
+    client,
+):
+    user = factories.reporter()
+    client.force_login(user)
+    organisation = user.membership_list[0].organisation
+
+    bare = client.get(reverse("reports:import_template"), {"page": "2"})
+    partial = client.get(reverse("reports:import_template"), {"organisations": [organisation.pk]})
+
+    assert bare.status_code == 200 and not bare.context["template_form"].errors
+    assert partial.status_code == 400 and "programme" in partial.context["template_form"].errors

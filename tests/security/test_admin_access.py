@@ -101,6 +101,7 @@ def other():
         ApiToken: token_create(
             actor=author, user=author, name="dashboard", days=30, verified=True
         ).token,
+        **factories.dhis2_mappings("79"),
     }
 
 

@@ -303,7 +303,7 @@ def test_a_running_build_is_not_run_twice_unless_abandoned(release):  # noqa: F8
     assert build.status == Status.DONE and build.file.name
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_progress_is_seen_by_others_while_the_file_is_read(
     uses_postgres,
     monkeypatch,
