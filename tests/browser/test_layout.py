@@ -46,7 +46,7 @@ WIDEST = """() => {
     + (e.classList.length ? '.' + [...e.classList].join('.') : '');
   return [...document.querySelectorAll('body *')]
     .filter(e => past(e) && !e.closest('.table-responsive') && ![...e.children].some(past))
-    .slice(0, 4).map(name).join(', ');
+    .slice(-4).map(name).join(', ');  // the last: the innermost and latest in the page
 }"""
 SETTLED = "new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -258,11 +258,12 @@ def use_the_phone_menu(page, problems: list[str]) -> None:
     page.goto("/reports/")
     assert not page.locator("#mainnav").is_visible()
     page.click(".navbar-toggler")
-    page.locator("#mainnav").wait_for(state="visible")
+    page.locator("#mainnav.collapse.show").wait_for()  # opened, no longer sliding (`.collapsing`)
     page.click("#admin-menu")
-    assert page.locator('a.dropdown-item[href="/audit/"]').is_visible()
+    page.locator('a.dropdown-item[href="/audit/"]').wait_for(state="visible")
+    page.evaluate(SETTLED)
     if page.evaluate("document.documentElement.scrollWidth - window.innerWidth") > 0:
-        problems.append("the open phone menu scrolls sideways")
+        problems.append(f"the open phone menu scrolls sideways: {page.evaluate(WIDEST)}")
     page.click("#language-menu")
     page.click('#language-form button[value="vi"]')
     page.wait_for_load_state()
