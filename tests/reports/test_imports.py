@@ -450,12 +450,15 @@ def test_formulas_are_refused_and_never_evaluated(upload):
     assert not job.can_confirm
 
 
-def test_too_many_rows_are_refused(upload):
+@pytest.mark.parametrize("rows", [imports.MAX_ROWS + 1, 100_000])
+def test_too_many_rows_are_refused(upload, rows):
+    """One row past the limit, and the issue's 100,000: refused as the rows are read, before
+    any is checked (the reader stops at the first row past the limit)."""
     user = factories.reporter()
     organisation = user.membership_list[0].organisation
 
     def many(sheet, columns):
-        for row in range(3, 3 + imports.MAX_ROWS + 1):
+        for row in range(3, 3 + rows):
             sheet.cell(row=row, column=1, value=organisation.pk)
 
     with translation.override("en"):
