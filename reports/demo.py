@@ -737,4 +737,5 @@ def _vacuum() -> None:
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         for model in (ActivityReport, Figure, ReportPillar, Spending, ReportEvent, Notification):
+            # VACUUM takes no parameters; the name is one of our models' tables, quoted.
             cursor.execute(f"VACUUM (ANALYZE) {quote(model._meta.db_table)}")

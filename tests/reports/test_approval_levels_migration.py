@@ -5,23 +5,18 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from tests.migrating import migrate_to
+
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 BEFORE = [("reports", "0012_spending")]
-
-
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 def test_every_existing_approval_counts_as_fully_approved():
     from reports.models import ActivityReport
 
     latest = list(MigrationExecutor(connection).loader.graph.leaf_nodes())
-    old = _migrate(BEFORE)
+    old = migrate_to(BEFORE)
     try:
         Province = old.get_model("portal", "Province")
         Organisation = old.get_model("portal", "Organisation")
@@ -47,7 +42,7 @@ def test_every_existing_approval_counts_as_fully_approved():
                 created_by=user,
             ).pk
     finally:
-        _migrate(latest)
+        migrate_to(latest)
 
     approved = ActivityReport.objects.get(pk=ids["approved"])
     submitted = ActivityReport.objects.get(pk=ids["submitted"])

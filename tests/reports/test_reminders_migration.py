@@ -5,23 +5,18 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from tests.migrating import migrate_to
+
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 BEFORE = [("reports", "0016_offline_sync_receipts"), ("portal", "0012_audit_action_report_import")]
-
-
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 def test_existing_notices_stay_report_notices_with_their_organisation():
     from reports.models import Notification
 
     latest = list(MigrationExecutor(connection).loader.graph.leaf_nodes())
-    old = _migrate(BEFORE)
+    old = migrate_to(BEFORE)
     try:
         Province = old.get_model("portal", "Province")
         Organisation = old.get_model("portal", "Organisation")
@@ -62,7 +57,7 @@ def test_existing_notices_stay_report_notices_with_their_organisation():
             period_id=report.period_id,
         ).pk
     finally:
-        _migrate(latest)
+        migrate_to(latest)
 
     notice = Notification.objects.get(pk=pk)
     assert notice.kind == Notification.Kind.EVENT
